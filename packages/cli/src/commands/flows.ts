@@ -1,0 +1,76 @@
+import {
+  analyzeCapture,
+  type CaptureSummary,
+  csvHeader,
+  csvLine,
+  type FlowFormat,
+  type FlowRecord,
+  tableHeader,
+  tableLine,
+  toFlowRecord,
+} from '@capstream/core';
+import { UsageError } from '../errors.ts';
+import { openCapture } from '../input.ts';
+import { Output } from '../output.ts';
+import { progressBar } from '../progress.ts';
+
+export interface FlowsOptions {
+  format: string;
+  udpTimeout: string;
+  tcpTimeout: string;
+  maxFlows: string;
+  inspect: boolean;
+}
+
+export const FLOW_FORMATS: readonly FlowFormat[] = ['jsonl', 'csv', 'table'];
+
+export async function flowsCommand(path: string, opts: FlowsOptions): Promise<CaptureSummary & { label: string }> {
+  const format = opts.format as FlowFormat;
+  if (!FLOW_FORMATS.includes(format)) {
+    throw new UsageError(`--format must be one of ${FLOW_FORMATS.join(', ')} (got '${opts.format}')`);
+  }
+  const flowOptions = {
+    udpTimeoutSec: positive('--udp-timeout', opts.udpTimeout),
+    otherTimeoutSec: positive('--udp-timeout', opts.udpTimeout),
+    tcpTimeoutSec: positive('--tcp-timeout', opts.tcpTimeout),
+    maxFlows: positive('--max-flows', opts.maxFlows),
+    inspect: opts.inspect,
+  };
+  const input = openCapture(path);
+  const out = new Output();
+  const write = lineWriter(format, out);
+  const bar = progressBar('reading', input.size);
+  const summary = await analyzeCapture(
+    out.gate(input.stream),
+    (flow, final, precision) => {
+      if (final) write(toFlowRecord(flow, precision));
+    },
+    { flow: flowOptions, onProgress: (n) => bar.update(n) },
+  );
+  bar.stop();
+  await out.end();
+  return { ...summary, label: input.label };
+}
+
+function lineWriter(format: FlowFormat, out: Output): (r: FlowRecord) => void {
+  switch (format) {
+    case 'jsonl':
+      return (r) => out.line(JSON.stringify(r));
+    case 'csv':
+      out.line(csvHeader());
+      return (r) => out.line(csvLine(r as unknown as Record<string, unknown>));
+    case 'table':
+      out.line(tableHeader());
+      return (r) => out.line(tableLine(r));
+    default: {
+      const never: never = format;
+      throw new UsageError(`unknown format ${never}`);
+    }
+  }
+}
+
+export function positive(flag: string, value: string): number {
+  const n = Number(value);
+  if (!Number.isFinite(n) || n <= 0) throw new UsageError(`${flag} must be a positive number (got '${value}')`);
+  return n;
+}

@@ -1,0 +1,49 @@
+// Canonical text forms of IP addresses read from wire bytes.
+
+/** Dotted-quad text of the 4 bytes at `offset` (caller checks that they exist). */
+export function formatIPv4(bytes: Uint8Array, offset = 0): string {
+  return `${bytes[offset]}.${bytes[offset + 1]}.${bytes[offset + 2]}.${bytes[offset + 3]}`;
+}
+
+/**
+ * RFC 5952 text of the 16 bytes at `offset` (caller checks that they exist):
+ * §4.1 leading zeros of each 16-bit field are suppressed; §4.2.1 '::' shortens as much as possible,
+ * §4.2.2 but never a single 0 field; §4.2.3 the longest run of zero fields, the first one on a tie;
+ * §4.3 hexadecimal digits are lower case. §5: an IPv4-mapped address (::ffff:0:0/96) keeps the dotted-quad tail.
+ */
+export function formatIPv6(bytes: Uint8Array, offset = 0): string {
+  let bestStart = -1;
+  let bestLen = 0;
+  let runStart = -1;
+  for (let i = 0; i < 8; i++) {
+    const zero = bytes[offset + 2 * i] === 0 && bytes[offset + 2 * i + 1] === 0;
+    if (zero) {
+      if (runStart < 0) runStart = i;
+      const len = i - runStart + 1;
+      if (len > bestLen) {
+        bestLen = len;
+        bestStart = runStart;
+      }
+    } else {
+      runStart = -1;
+    }
+  }
+  if (bestLen < 2) bestStart = -1;
+
+  // ::ffff:a.b.c.d
+  if (bestStart === 0 && bestLen === 5 && bytes[offset + 10] === 0xff && bytes[offset + 11] === 0xff) {
+    return `::ffff:${formatIPv4(bytes, offset + 12)}`;
+  }
+
+  let s = '';
+  for (let i = 0; i < 8; i++) {
+    if (i === bestStart) {
+      s += '::';
+      i += bestLen - 1;
+      continue;
+    }
+    if (s.length > 0 && !s.endsWith(':')) s += ':';
+    s += ((bytes[offset + 2 * i] << 8) | bytes[offset + 2 * i + 1]).toString(16);
+  }
+  return s;
+}

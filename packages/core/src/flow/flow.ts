@@ -1,0 +1,45 @@
+import type { AppInspector, AppResult } from '../app/inspector.ts';
+
+/**
+ * One bidirectional flow while it is tracked. Direction 0 is source (the initiator) to
+ * destination, direction 1 the reverse. Mutable, owned by the FlowTable; sinks that keep a flow
+ * beyond the callback take a record of it (`toFlowRecord`).
+ */
+export class Flow {
+  /** Endpoint identity of the source, compared per packet to find the direction. */
+  srcEndpoint: number | string = 0;
+  srcIp = '';
+  dstIp = '';
+  /** -1 when the protocol has no ports. */
+  srcPort = -1;
+  dstPort = -1;
+  firstSec = 0;
+  firstNsec = 0;
+  lastSec = 0;
+  lastNsec = 0;
+  packets0 = 0;
+  packets1 = 0;
+  bytes0 = 0;
+  bytes1 = 0;
+  payload0 = 0;
+  payload1 = 0;
+  flags0 = 0;
+  flags1 = 0;
+  /** TCP history bits (see tcp-state.ts). */
+  history = 0;
+  inspector: AppInspector | null = null;
+  app: AppResult | null = null;
+  serverName: string | null = null;
+  tunnel: string | null = null;
+  /** Times emitted so far; the first emission is 0. */
+  emissions = 0;
+  /** Changed since the last emission. */
+  dirty = true;
+  ended = false;
+
+  constructor(
+    readonly key: string,
+    readonly ipVersion: 4 | 6,
+    readonly proto: number,
+  ) {}
+}

@@ -1,0 +1,39 @@
+import type { DnsRecord } from '../app/dns.ts';
+
+/** Cap on remembered addresses; past it the oldest are forgotten first. */
+const MAX_ENTRIES = 200_000;
+
+/**
+ * A capture's passive DNS: which name each address was looked up as. An address reached through
+ * a CNAME chain maps to the name the client asked for (the head of the chain), as a user would
+ * call it.
+ */
+export class PassiveDns {
+  readonly names = new Map<string, string>();
+
+  nameOf(ip: string): string | null {
+    return this.names.get(ip) ?? null;
+  }
+
+  /** Learns the records of one DNS response. */
+  learn(records: readonly DnsRecord[]): void {
+    if (records.length === 0) return;
+    let alias: Map<string, string> | null = null;
+    for (const r of records) {
+      if (r.type === 'CNAME') (alias ??= new Map()).set(r.value, r.name);
+    }
+    for (const r of records) {
+      if (r.type === 'CNAME') continue;
+      let name = r.name;
+      // Walk the chain back to its head, bounded against loops.
+      for (let i = 0; alias !== null && i < 16; i++) {
+        const up = alias.get(name);
+        if (up === undefined) break;
+        name = up;
+      }
+      this.names.delete(r.value);
+      this.names.set(r.value, name);
+      if (this.names.size > MAX_ENTRIES) this.names.delete(this.names.keys().next().value as string);
+    }
+  }
+}

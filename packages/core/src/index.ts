@@ -1,0 +1,13 @@
+export * from './analyze.ts';
+export * from './capture/index.ts';
+export * from './decode/decoder.ts';
+export * from './decode/linktypes.ts';
+export type { SkipReason } from './decode/reasons.ts';
+export * from './errors.ts';
+export { Flow } from './flow/flow.ts';
+export * from './flow/format.ts';
+export { PassiveDns } from './flow/passive-dns.ts';
+export * from './flow/record.ts';
+export * from './flow/table.ts';
+export * from './flow/tcp-state.ts';
+export { isoTime } from './flow/time.ts';
