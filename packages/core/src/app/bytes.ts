@@ -88,7 +88,8 @@ export function asciiEscaped(b: Uint8Array, start: number, end: number): string 
   let s = '';
   for (let i = start; i < end; i++) {
     const c = b[i];
-    s += c >= 0x20 && c < 0x7f && c !== 0x5c ? String.fromCharCode(c) : `\\x${c.toString(16).padStart(2, '0')}`;
+    s +=
+      c >= 0x20 && c < 0x7f && c !== 0x5c ? String.fromCharCode(c) : `\\x${c.toString(16).padStart(2, '0')}`;
   }
   return s;
 }
@@ -104,7 +105,9 @@ export function hostName(b: Uint8Array, start: number, end: number): string | nu
   for (let i = start; i < end; i++) {
     let c = b[i];
     if (c >= 0x41 && c <= 0x5a) c |= 0x20;
-    else if (!((c >= 0x61 && c <= 0x7a) || isDigit(c) || c === 0x2d || c === 0x2e || c === 0x5f || c === 0x3a))
+    else if (
+      !((c >= 0x61 && c <= 0x7a) || isDigit(c) || c === 0x2d || c === 0x2e || c === 0x5f || c === 0x3a)
+    )
       return null;
     s += String.fromCharCode(c);
   }

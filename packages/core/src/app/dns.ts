@@ -169,7 +169,11 @@ export function hasNetbiosName(b: Uint8Array, base: number, end: number): boolea
  * Calls onRecord for each A/AAAA/CNAME answer of a response (QR=1, RCODE=0). Handles name compression
  * with a loop/jump cap. Returns false when the bytes are not a well-formed DNS message.
  */
-export function parseDnsAnswers(payload: Uint8Array, tcp: boolean, onRecord: (r: DnsRecord) => void): boolean {
+export function parseDnsAnswers(
+  payload: Uint8Array,
+  tcp: boolean,
+  onRecord: (r: DnsRecord) => void,
+): boolean {
   let base = 0;
   let end = payload.length;
   if (tcp) {

@@ -15,6 +15,8 @@ export type Verdict = 'no' | 'more';
 const MAX_REQUEST_LINE = 8192;
 /** Longest header block examined for Host. */
 const MAX_HEAD = 8192;
+/** RFC 9113 §3.4: the HTTP/2 prior-knowledge client connection preface. */
+const H2_PREFACE = 'PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n';
 
 /** RFC 9110 §9.1 methods plus PATCH (RFC 5789); returns the method length when `b` starts with one and SP. */
 export function httpMethodLength(b: Uint8Array): number {
@@ -144,11 +146,15 @@ export function parseHttpRequest(b: Uint8Array): HttpRequestInfo | Verdict {
   return { host: null };
 }
 
-const H2_PREFACE = 'PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n';
-
 function isH2Prefix(b: Uint8Array): boolean {
   for (let i = 0; i < b.length; i++) if (b[i] !== H2_PREFACE.charCodeAt(i)) return false;
   return true;
+}
+
+/** True when `b` starts with a complete, valid HTTP/1.x request line (the header section may be incomplete). */
+export function httpRequestLineComplete(b: Uint8Array): boolean {
+  const m = httpMethodLength(b);
+  return m > 0 && typeof requestLine(b, m, 'HTTP/1.') === 'number';
 }
 
 /** RFC 9112 §4: status-line = HTTP-version SP status-code SP [ reason-phrase ]; HTTP/1.0 and HTTP/1.1 only. */

@@ -61,7 +61,11 @@ function hkdfExpandLabel(secret: Buffer, label: string, length: number): Buffer 
  * §5.1: key, iv and hp come from "quic key" (16), "quic iv" (12), "quic hp" (16); RFC 9369 §3.3.2 renames them
  * "quicv2 key", "quicv2 iv", "quicv2 hp" for version 2. Returns null for versions without a known salt.
  */
-export function deriveInitialKeys(version: number, dcid: Uint8Array, side: 'client' | 'server'): InitialKeys | null {
+export function deriveInitialKeys(
+  version: number,
+  dcid: Uint8Array,
+  side: 'client' | 'server',
+): InitialKeys | null {
   const salt = initialSalt(version);
   if (salt === null) return null;
   const initial = hkdfExtract(salt, dcid);

@@ -222,7 +222,8 @@ export class QuicInspector {
   }
 
   private addCrypto(offset: number, data: Uint8Array): boolean {
-    if (data.length === 0 || offset + data.length > MAX_CRYPTO || this.fragments.length >= MAX_FRAGMENTS) return false;
+    if (data.length === 0 || offset + data.length > MAX_CRYPTO || this.fragments.length >= MAX_FRAGMENTS)
+      return false;
     if (this.cryptoBytes + data.length > MAX_CRYPTO * 2) return false;
     this.fragments.push({ offset, data });
     this.cryptoBytes += data.length;
@@ -272,7 +273,13 @@ export class QuicInspector {
  * `pnOffset`. RFC 9001 §5.4.1: "header[0] ^= mask[0] & 0x0f" for long headers, then the packet number bytes are
  * XORed with mask[1..]; the Packet Number Length is the two low bits of the unprotected first byte, plus one.
  */
-function unprotect(keys: InitialKeys, d: Uint8Array, start: number, pnOffset: number, end: number): Buffer | null {
+function unprotect(
+  keys: InitialKeys,
+  d: Uint8Array,
+  start: number,
+  pnOffset: number,
+  end: number,
+): Buffer | null {
   // RFC 9001 §5.4.2: "sample_offset = pn_offset + 4".
   const sampleAt = pnOffset + 4;
   if (sampleAt + SAMPLE_LEN > end) return null;

@@ -77,7 +77,8 @@ const PARTIAL_EMPTY: HandshakeCollect = { status: 'partial', msg: null };
  */
 export function collectHandshake(s: Uint8Array, expectedType: number): HandshakeCollect {
   const len = s.length;
-  if (len < 3) return len === 0 || (s[0] === CONTENT_HANDSHAKE && (len < 2 || s[1] === 3)) ? PARTIAL_EMPTY : INVALID;
+  if (len < 3)
+    return len === 0 || (s[0] === CONTENT_HANDSHAKE && (len < 2 || s[1] === 3)) ? PARTIAL_EMPTY : INVALID;
   if (len < 5) return startsTlsHandshakeRecord(s) ? PARTIAL_EMPTY : INVALID;
   // Pass 1: validate the record headers present and count the handshake bytes.
   let p = 0;
@@ -142,6 +143,7 @@ export function parseClientHello(m: Uint8Array, allowTruncated = false): HelloIn
   const csLen = u16(m, p);
   if (csLen < 2 || (csLen & 1) !== 0) return null;
   p += 2 + csLen;
+  if (p > end) return null;
   if (p + 1 > end) return truncated ? info(null, null, legacyVersion, -1) : null;
   const compLen = m[p];
   if (compLen < 1) return null;

@@ -1,6 +1,8 @@
 // Packet builders: every function returns the bytes of one header plus its payload, with lengths
 // and checksums filled in. Compose them inside out, e.g.
 //   ethernet({}, ipv4({ src, dst, proto: IPPROTO.UDP }, udp({ sport, dport }, data, { src, dst })))
+// For speed, results of 65..8192 bytes are views into a shared slab (see allocBytes): honour
+// byteOffset/byteLength, never use `.buffer` on its own.
 import { ipBytes, isIPv6Text, type MacAddress, macBytes } from './address.ts';
 import { allocBytes } from './bytes.ts';
 

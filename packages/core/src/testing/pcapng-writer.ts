@@ -150,8 +150,8 @@ export class PcapngWriter {
   }
 
   /**
-   * Fast path: writes an Enhanced Packet Block into `target` at `offset` (room for `epbLength(...)`
-   * bytes needed, padding bytes must already be zero) and returns the bytes written.
+   * Fast path: writes an Enhanced Packet Block into `target` at `offset` (which must have room for
+   * `epbLength(...)` bytes) and returns the bytes written.
    */
   epbInto(
     target: Uint8Array,

@@ -5,7 +5,11 @@ import os from 'node:os';
 import path from 'node:path';
 
 /** A temp dir for this test file; call `cleanup()` in an `after` hook. */
-export function tempDir(): { dir: string; file: (name: string, bytes?: Uint8Array) => string; cleanup: () => void } {
+export function tempDir(): {
+  dir: string;
+  file: (name: string, bytes?: Uint8Array) => string;
+  cleanup: () => void;
+} {
   const dir = mkdtempSync(path.join(os.tmpdir(), 'cs-'));
   return {
     dir,
@@ -19,7 +23,11 @@ export function tempDir(): { dir: string; file: (name: string, bytes?: Uint8Arra
 }
 
 export function run(cmd: string, args: string[]): string {
-  return execFileSync(cmd, args, { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'], maxBuffer: 64 << 20 });
+  return execFileSync(cmd, args, {
+    encoding: 'utf8',
+    stdio: ['ignore', 'pipe', 'pipe'],
+    maxBuffer: 64 << 20,
+  });
 }
 
 /** Preferences that make tshark verify every IPv4/TCP/UDP checksum. */
@@ -45,12 +53,11 @@ export function tsharkFields(file: string, fields: string[], extra: string[] = [
 
 /** Frame numbers tshark flags as malformed or with an expert item of warning severity or worse. */
 export function tsharkProblems(file: string, extra: string[] = []): number[] {
-  const rows = tsharkFields(file, ['frame.number'], [
-    ...CHECK_CHECKSUMS,
-    ...extra,
-    '-Y',
-    '_ws.malformed || _ws.expert.severity >= warning',
-  ]);
+  const rows = tsharkFields(
+    file,
+    ['frame.number'],
+    [...CHECK_CHECKSUMS, ...extra, '-Y', '_ws.malformed || _ws.expert.severity >= warning'],
+  );
   return rows.map((r) => Number(r[0]));
 }
 

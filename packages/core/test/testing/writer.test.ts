@@ -19,7 +19,10 @@ function packets(): WriterPacket[] {
     tsNs,
     data: frame(
       LINKTYPE.ETHERNET,
-      ipUdp({ src: '192.0.2.1', dst: `198.51.100.${i + 1}`, sport: 40000 + i, dport: 50000 }, new Uint8Array(8 + i)),
+      ipUdp(
+        { src: '192.0.2.1', dst: `198.51.100.${i + 1}`, sport: 40000 + i, dport: 50000 },
+        new Uint8Array(8 + i),
+      ),
     ),
   }));
 }
@@ -84,7 +87,10 @@ describe('PcapWriter bytes', () => {
 
   test('writePcapFile streams the same bytes as writePcap', () => {
     const opts = { linkType: 1, resolution: 'ns' as const, byteOrder: 'be' as const };
-    const many = Array.from({ length: 3000 }, (_, i) => ({ tsNs: BigInt(i) * 1000n, data: new Uint8Array(i % 1600) }));
+    const many = Array.from({ length: 3000 }, (_, i) => ({
+      tsNs: BigInt(i) * 1000n,
+      data: new Uint8Array(i % 1600),
+    }));
     const path = tmp.file('stream.pcap');
     const res = writePcapFile(path, opts, many);
     const mem = writePcap(opts, many);
@@ -112,7 +118,10 @@ describe('pcap files read by capinfos, tshark and tcpdump', () => {
       assert.equal(info[i]['File type'], v.resolution === 'ns' ? 'nsecpcap' : 'pcap');
       assert.equal(info[i]['File encapsulation'], 'ether');
       assert.equal(info[i]['Number of packets'], String(TIMES.length));
-      assert.match(info[i]['File timestamp precision'], v.resolution === 'ns' ? /nanoseconds \(9\)/ : /microseconds \(6\)/);
+      assert.match(
+        info[i]['File timestamp precision'],
+        v.resolution === 'ns' ? /nanoseconds \(9\)/ : /microseconds \(6\)/,
+      );
       assert.match(info[i]['Packet size limit'], /262144/);
     });
   });
@@ -142,14 +151,20 @@ describe('pcap files read by capinfos, tshark and tcpdump', () => {
     const out = run('tcpdump', ['-r', files[3], '-nn', '-tt', '--time-stamp-precision=nano']);
     const lines = out.trim().split('\n');
     assert.equal(lines.length, TIMES.length);
-    assert.match(lines[2], /^1700000000\.123456789 IP 192\.0\.2\.1\.40002 > 198\.51\.100\.3\.50000: UDP, length 10$/);
+    assert.match(
+      lines[2],
+      /^1700000000\.123456789 IP 192\.0\.2\.1\.40002 > 198\.51\.100\.3\.50000: UDP, length 10$/,
+    );
   });
 
   test('snaplen cut is reported as cap_len < len', () => {
     const f = tmp.file(
       'snap.pcap',
       writePcap({ linkType: LINKTYPE.RAW, snaplen: 40 }, [
-        { tsNs: 1n, data: ipUdp({ src: '10.0.0.1', dst: '10.0.0.2', sport: 1, dport: 2 }, new Uint8Array(100)) },
+        {
+          tsNs: 1n,
+          data: ipUdp({ src: '10.0.0.1', dst: '10.0.0.2', sport: 1, dport: 2 }, new Uint8Array(100)),
+        },
         { tsNs: 2n, data: new Uint8Array(20).fill(0x45), origLen: 60 },
       ]),
     );

@@ -1,0 +1,53 @@
+// Bounded per-direction buffer for reassembling a message split across TCP segments. Nothing is copied until a
+// detector asks for more bytes; then the segments are appended up to a fixed cap.
+
+export class StreamBuffer {
+  private buf: Uint8Array | null = null;
+  private len = 0;
+  /** Bytes were dropped because the cap was reached. */
+  full = false;
+
+  constructor(private readonly cap: number) {}
+
+  get pending(): boolean {
+    return this.len > 0;
+  }
+
+  /** The bytes to inspect: `payload` itself when nothing is pending (no copy), else pending bytes + payload. */
+  feed(payload: Uint8Array): Uint8Array {
+    if (this.len === 0) return payload;
+    this.append(payload);
+    return (this.buf as Uint8Array).subarray(0, this.len);
+  }
+
+  /** Keeps `data` (the value returned by feed) for the next feed. */
+  hold(data: Uint8Array): void {
+    if (this.len === 0) this.append(data);
+  }
+
+  /** The pending bytes (empty when none). */
+  bytes(): Uint8Array {
+    return this.buf === null ? new Uint8Array(0) : this.buf.subarray(0, this.len);
+  }
+
+  clear(): void {
+    this.buf = null;
+    this.len = 0;
+    this.full = false;
+  }
+
+  private append(data: Uint8Array): void {
+    const want = Math.min(this.cap, this.len + data.length);
+    if (this.buf === null || this.buf.length < want) {
+      let size = this.buf === null ? 2048 : this.buf.length * 2;
+      while (size < want) size *= 2;
+      const next = new Uint8Array(Math.min(size, this.cap));
+      if (this.buf !== null) next.set(this.buf.subarray(0, this.len));
+      this.buf = next;
+    }
+    const take = want - this.len;
+    if (take < data.length) this.full = true;
+    this.buf.set(take === data.length ? data : data.subarray(0, take), this.len);
+    this.len = want;
+  }
+}

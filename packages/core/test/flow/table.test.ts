@@ -1,0 +1,100 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { ipTcp, ipUdp, tcpConversation } from '../../src/testing/index.ts';
+import { flowsOf } from './run.ts';
+
+const T = 1_700_000_000_000_000_000n;
+const SEC = 1_000_000_000n;
+const client = { ip: '192.0.2.50', port: 51000 };
+const server = { ip: '198.51.100.80', port: 8080 };
+const body = (s: string) => new TextEncoder().encode(s);
+const conv = (start: bigint, close: 'fin' | 'rst' | 'none' = 'fin') =>
+  tcpConversation({ client, server, startNs: start, requests: [body('hello')], responses: [body('world!')], close }).map(
+    (p) => ({ tsNs: p.tsNs, data: p.ipPacket }),
+  );
+const pkt = (src: typeof client, dst: typeof client, flags: string, t: bigint) => ({
+  tsNs: t,
+  data: ipTcp({ src: src.ip, dst: dst.ip, sport: src.port, dport: dst.port, flags }, new Uint8Array(0)),
+});
+
+describe('flow table', () => {
+  it('counts a TCP conversation both ways with the initiator as source', () => {
+    const pkts = conv(T);
+    const { records } = flowsOf(pkts);
+    assert.equal(records.length, 1);
+    const r = records[0];
+    assert.deepEqual([r.src_ip, r.src_port, r.dst_ip, r.dst_port], [client.ip, client.port, server.ip, server.port]);
+    assert.equal(r.packets_src + r.packets_dst, pkts.length);
+    assert.equal(r.payload_bytes_src, 5);
+    assert.equal(r.payload_bytes_dst, 6);
+    assert.equal(r.tcp_state, 'SF');
+    assert.equal(r.tcp_flags_src, 'FSPA');
+    assert.equal(r.first_seen, '2023-11-14T22:13:20.000000000Z');
+    assert.ok(r.last_seen > r.first_seen);
+  });
+
+  it('takes the initiator from a SYN-ACK seen first (the SYN was missed)', () => {
+    const pkts = conv(T).slice(1);
+    const { records } = flowsOf(pkts);
+    assert.equal(records[0].src_ip, client.ip);
+    assert.equal(records[0].tcp_state, 'SHR');
+    assert.equal(records[0].src_port, client.port);
+  });
+
+  it('names TCP states like Zeek', () => {
+    const state = (pkts: ReturnType<typeof pkt>[]) => flowsOf(pkts).records[0].tcp_state;
+    assert.equal(state([pkt(client, server, 'S', T)]), 'S0');
+    assert.equal(state([pkt(client, server, 'S', T), pkt(server, client, 'RA', T + 1n)]), 'REJ');
+    assert.equal(state([pkt(client, server, 'S', T), pkt(server, client, 'SA', T + 1n), pkt(client, server, 'A', T + 2n)]), 'S1');
+    assert.equal(state([pkt(client, server, 'S', T), pkt(server, client, 'SA', T + 1n), pkt(client, server, 'RA', T + 2n)]), 'RSTO');
+    assert.equal(state([pkt(client, server, 'S', T), pkt(server, client, 'SA', T + 1n), pkt(server, client, 'R', T + 2n)]), 'RSTR');
+    assert.equal(state([pkt(client, server, 'S', T), pkt(server, client, 'SA', T + 1n), pkt(client, server, 'FA', T + 2n)]), 'S2');
+    assert.equal(state([pkt(client, server, 'S', T), pkt(client, server, 'R', T + 2n)]), 'RSTOS0');
+    assert.equal(state([pkt(client, server, 'A', T)]), 'OTH');
+    assert.equal(flowsOf(conv(T, 'rst')).records[0].tcp_state, 'RSTO');
+  });
+
+  it('starts a new flow when a SYN reuses a closed 5-tuple', () => {
+    const { records } = flowsOf([...conv(T), ...conv(T + 2n * SEC)]);
+    assert.equal(records.length, 2);
+    assert.deepEqual(
+      records.map((r) => r.tcp_state),
+      ['SF', 'SF'],
+    );
+    assert.notEqual(records[0].flow_id, records[1].flow_id);
+  });
+
+  it('ends UDP flows after the idle timeout', () => {
+    const dgram = (t: bigint) => ({ tsNs: t, data: ipUdp({ src: client.ip, dst: server.ip, sport: 5000, dport: 6000 }, body('x')) });
+    const { records } = flowsOf([dgram(T), dgram(T + 30n * SEC), dgram(T + 100n * SEC)], { udpTimeoutSec: 60 });
+    assert.deepEqual(
+      records.map((r) => r.packets_src),
+      [2, 1],
+    );
+    const longer = flowsOf([dgram(T), dgram(T + 30n * SEC), dgram(T + 100n * SEC)], { udpTimeoutSec: 120 });
+    assert.equal(longer.records.length, 1);
+  });
+
+  it('flushes active flows periodically, as the same flow updated', () => {
+    const dgrams = Array.from({ length: 30 }, (_, i) => ({
+      tsNs: T + BigInt(i) * SEC,
+      data: ipUdp({ src: client.ip, dst: server.ip, sport: 5000, dport: 6000 }, body('x')),
+    }));
+    const { records, updates } = flowsOf(dgrams, { activeFlushSec: 10 });
+    assert.equal(records.length, 1);
+    assert.ok(updates.length >= 2, `expected periodic updates, got ${updates.length}`);
+    assert.ok(updates.every((u) => u.flow_id === records[0].flow_id));
+    assert.ok(updates[0].packets_src < updates[updates.length - 1].packets_src);
+    assert.equal(records[0].packets_src, 30);
+  });
+
+  it('caps the table and counts early evictions', () => {
+    const dgrams = Array.from({ length: 10 }, (_, i) => ({
+      tsNs: T,
+      data: ipUdp({ src: client.ip, dst: server.ip, sport: 5000 + i, dport: 6000 }, body('x')),
+    }));
+    const { records, counters } = flowsOf(dgrams, { maxFlows: 4 });
+    assert.equal(records.length, 10);
+    assert.equal(counters.evicted_table_full, 6);
+  });
+});
