@@ -21,6 +21,7 @@ const FIELDS = [
   'ip.proto',
   'ip.id',
   'ip.frag_offset',
+  'ip.flags.mf',
   'ipv6.src',
   'ipv6.dst',
   'ipv6.plen',
@@ -44,12 +45,35 @@ const TRANSPORTS = new Set(['tcp', 'udp', 'sctp']);
  * fragments not reassembled and attributed to their first fragment's 5-tuple.
  */
 export async function tsharkTotals(file: string): Promise<TupleTotals> {
-  const args = ['-r', file, '-n', '-o', 'ip.defragment:FALSE', '-o', 'ipv6.reassemble:FALSE', '-T', 'fields', '-E', 'separator=/t', '-E', 'occurrence=a', '-E', 'aggregator=,'];
+  const args = [
+    '-r',
+    file,
+    '-n',
+    '-o',
+    'ip.defragment:FALSE',
+    '-o',
+    'ipv6.defragment:FALSE',
+    '-T',
+    'fields',
+    '-E',
+    'separator=/t',
+    '-E',
+    'occurrence=a',
+    '-E',
+    'aggregator=,',
+  ];
   for (const f of FIELDS) args.push('-e', f);
-  const { stdout } = await run('tshark', args, { maxBuffer: 1 << 30 }).catch((e) => ({ stdout: String(e.stdout ?? '') }));
+  // tshark exits non-zero on a capture cut short, after printing every packet it could read.
+  const { stdout } = await run('tshark', args, { maxBuffer: 1 << 30 }).catch((e) => {
+    if (typeof e.stdout !== 'string' || !/cut short|appears to be damaged|corrupt/i.test(String(e.stderr)))
+      throw e;
+    return { stdout: e.stdout as string };
+  });
   const totals: TupleTotals = new Map();
+  // Fragment trains in capture order: later fragments go to the latest first fragment of their
+  // train, or wait for it when they overtook it.
   const fragFirst = new Map<string, string>();
-  const fragLater: { fkey: string; bytes: number }[] = [];
+  const fragWaiting = new Map<string, number[]>();
   const add = (key: string, bytes: number, packets = 1) => {
     const t = totals.get(key) ?? { packets: 0, bytes: 0 };
     t.packets += packets;
@@ -98,10 +122,12 @@ export async function tsharkTotals(file: string): Promise<TupleTotals> {
     const bytes = fam === 4 ? Number(pick('ip.len')) : Number(pick('ipv6.plen')) + 40;
     if (src === undefined || dst === undefined || !Number.isFinite(bytes)) continue;
     let proto = icmp || Number(fam === 4 ? pick('ip.proto') : (v('ipv6.fraghdr.nxt')[0] ?? pick('ipv6.nxt')));
-    const fragOffset = Number(fam === 4 ? (pick('ip.frag_offset') ?? 0) : (v('ipv6.fraghdr.offset')[0] ?? 0));
-    const fkey = `${fam}|${src}|${dst}|${proto}|${fam === 4 ? pick('ip.id') : v('ipv6.fraghdr.ident')[0]}`;
-    if (fragOffset > 0) {
-      fragLater.push({ fkey, bytes });
+    // The train is named by the outermost fragmented header (a tunnel may be inside it).
+    const frag = fragmentOf(v, tokens);
+    if (frag?.later) {
+      const first = fragFirst.get(frag.key);
+      if (first !== undefined) add(first, bytes);
+      else fragWaiting.set(frag.key, [...(fragWaiting.get(frag.key) ?? []), bytes]);
       continue;
     }
     let sp: number | null = null;
@@ -114,11 +140,31 @@ export async function tsharkTotals(file: string): Promise<TupleTotals> {
     }
     const key = tupleKey(proto, src, sp, dst, dp);
     add(key, bytes);
-    fragFirst.set(fkey, key);
-  }
-  for (const f of fragLater) {
-    const key = fragFirst.get(f.fkey);
-    if (key !== undefined) add(key, f.bytes);
+    if (frag !== null) {
+      fragFirst.set(frag.key, key);
+      for (const b of fragWaiting.get(frag.key) ?? []) add(key, b);
+      fragWaiting.delete(frag.key);
+    }
   }
   return totals;
+}
+
+/** The outermost fragmented IP header of a packet: its train key and whether it is a later fragment. */
+function fragmentOf(v: (name: string) => string[], tokens: string[]): { key: string; later: boolean } | null {
+  const mf = v('ip.flags.mf');
+  const off = v('ip.frag_offset');
+  let ip4 = 0;
+  for (const t of tokens) {
+    if (t === 'ip') {
+      const i = ip4++;
+      if (mf[i] === '1' || Number(off[i] ?? 0) > 0) {
+        const key = `4|${v('ip.src')[i]}|${v('ip.dst')[i]}|${v('ip.proto')[i]}|${v('ip.id')[i]}`;
+        return { key, later: Number(off[i] ?? 0) > 0 };
+      }
+    } else if (t === 'ipv6' && v('ipv6.fraghdr.ident').length > 0) {
+      const key = `6|${v('ipv6.src')[0]}|${v('ipv6.dst')[0]}|${v('ipv6.fraghdr.nxt')[0]}|${v('ipv6.fraghdr.ident')[0]}`;
+      return { key, later: Number(v('ipv6.fraghdr.offset')[0] ?? 0) > 0 };
+    }
+  }
+  return null;
 }

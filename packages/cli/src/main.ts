@@ -1,12 +1,14 @@
 import { CapstreamError, type CaptureSummary } from '@capstream/core';
 import { Command, CommanderError, Option } from 'commander';
-import { EXIT_BROKEN_CAPTURE, EXIT_OK, EXIT_USAGE } from './errors.ts';
 import { FLOW_FORMATS, flowsCommand } from './commands/flows.ts';
 import { infoCommand } from './commands/info.ts';
+import { EXIT_BROKEN_CAPTURE, EXIT_OK, EXIT_USAGE } from './errors.ts';
 
 function program(result: { summary: (CaptureSummary & { label: string }) | null }): Command {
   const cli = new Command('capstream')
-    .description('Packet captures in, flows out: read pcap/pcapng (optionally gzip-wrapped) and see what is inside.')
+    .description(
+      'Packet captures in, flows out: read pcap/pcapng (optionally gzip-wrapped) and see what is inside.',
+    )
     .version('0.1.0')
     .exitOverride()
     .showHelpAfterError('(run with --help for usage)');
@@ -14,7 +16,10 @@ function program(result: { summary: (CaptureSummary & { label: string }) | null 
   cli
     .command('flows')
     .description('Print the flows of a capture, one per line (jsonl), as CSV, or as a table.')
-    .argument('<capture>', "capture file (pcap, pcapng, optionally gzip-compressed), or '-' for standard input")
+    .argument(
+      '<capture>',
+      "capture file (pcap, pcapng, optionally gzip-compressed), or '-' for standard input",
+    )
     .addOption(new Option('-f, --format <format>', 'output format').choices(FLOW_FORMATS).default('jsonl'))
     .option('--udp-timeout <seconds>', 'idle time that ends a UDP, ICMP or other port-less flow', '60')
     .option('--tcp-timeout <seconds>', 'idle time that ends an open TCP connection', '300')
@@ -32,7 +37,9 @@ function program(result: { summary: (CaptureSummary & { label: string }) | null 
 
   cli
     .command('info')
-    .description('Describe a capture as capinfos would (format, link types, packets, bytes, time span, SHA-256), plus skipped and malformed packet counts.')
+    .description(
+      'Describe a capture as capinfos would (format, link types, packets, bytes, time span, SHA-256), plus skipped and malformed packet counts.',
+    )
     .argument('<capture>', "capture file, or '-' for standard input")
     .option('--json', 'print JSON instead of text', false)
     .action(async (path: string, opts) => {
@@ -58,7 +65,9 @@ export async function main(argv: string[]): Promise<number> {
   const s = result.summary;
   if (s?.error) {
     const err = s.error;
-    process.stderr.write(`capstream: ${s.label}: ${err.code === 'TRUNCATED' ? 'truncated' : 'malformed'} at byte ${err.offset}: ${err.reason}\n`);
+    process.stderr.write(
+      `capstream: ${s.label}: ${err.code === 'TRUNCATED' ? 'truncated' : 'malformed'} at byte ${err.offset}: ${err.reason}\n`,
+    );
     // A capture unreadable from its first byte is unusable input; a break later is partial.
     return s.packets === 0 ? EXIT_USAGE : EXIT_BROKEN_CAPTURE;
   }

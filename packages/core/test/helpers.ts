@@ -25,7 +25,10 @@ export function snapshot(p: PacketRecord): ReadPacket {
 }
 
 /** Feeds `bytes` to a CaptureReader in chunks of the given sizes (cycled). */
-export function readChunked(bytes: Uint8Array, sizes: number[]): { packets: ReadPacket[]; error: Error | null } {
+export function readChunked(
+  bytes: Uint8Array,
+  sizes: number[],
+): { packets: ReadPacket[]; error: Error | null } {
   const packets: ReadPacket[] = [];
   const reader = new CaptureReader((p) => packets.push(snapshot(p)));
   let error: Error | null = null;

@@ -24,7 +24,10 @@ export interface FlowsOptions {
 
 export const FLOW_FORMATS: readonly FlowFormat[] = ['jsonl', 'csv', 'table'];
 
-export async function flowsCommand(path: string, opts: FlowsOptions): Promise<CaptureSummary & { label: string }> {
+export async function flowsCommand(
+  path: string,
+  opts: FlowsOptions,
+): Promise<CaptureSummary & { label: string }> {
   const format = opts.format as FlowFormat;
   if (!FLOW_FORMATS.includes(format)) {
     throw new UsageError(`--format must be one of ${FLOW_FORMATS.join(', ')} (got '${opts.format}')`);
@@ -71,6 +74,7 @@ function lineWriter(format: FlowFormat, out: Output): (r: FlowRecord) => void {
 
 export function positive(flag: string, value: string): number {
   const n = Number(value);
-  if (!Number.isFinite(n) || n <= 0) throw new UsageError(`${flag} must be a positive number (got '${value}')`);
+  if (!Number.isFinite(n) || n <= 0)
+    throw new UsageError(`${flag} must be a positive number (got '${value}')`);
   return n;
 }

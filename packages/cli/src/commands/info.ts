@@ -6,7 +6,10 @@ export interface InfoOptions {
   json: boolean;
 }
 
-export async function infoCommand(path: string, opts: InfoOptions): Promise<CaptureSummary & { label: string }> {
+export async function infoCommand(
+  path: string,
+  opts: InfoOptions,
+): Promise<CaptureSummary & { label: string }> {
   const input = openCapture(path);
   const bar = progressBar('reading', input.size);
   const summary = await analyzeCapture(input.stream, () => {}, {
@@ -14,7 +17,11 @@ export async function infoCommand(path: string, opts: InfoOptions): Promise<Capt
     onProgress: (n) => bar.update(n),
   });
   bar.stop();
-  process.stdout.write(opts.json ? `${JSON.stringify(infoJson(input.label, summary), null, 2)}\n` : infoText(input.label, summary));
+  process.stdout.write(
+    opts.json
+      ? `${JSON.stringify(infoJson(input.label, summary), null, 2)}\n`
+      : infoText(input.label, summary),
+  );
   return { ...summary, label: input.label };
 }
 
@@ -61,7 +68,10 @@ function infoText(label: string, s: CaptureSummary): string {
   const dur = j.duration_seconds;
   const rows: [string, string][] = [
     ['File name', label],
-    ['File type', `${j.format ?? 'unknown'}${j.byte_order ? ` (${j.byte_order === 'le' ? 'little' : 'big'}-endian)` : ''}${j.gzip ? ', gzip-compressed' : ''}`],
+    [
+      'File type',
+      `${j.format ?? 'unknown'}${j.byte_order ? ` (${j.byte_order === 'le' ? 'little' : 'big'}-endian)` : ''}${j.gzip ? ', gzip-compressed' : ''}`,
+    ],
     ['File encapsulation', j.interfaces.map((i) => `${i.link_type_name} (${i.link_type})`).join(', ') || '-'],
     ['Sections / interfaces', `${j.sections} / ${j.interfaces.length}`],
     ['Packet size limit', j.interfaces.map((i) => `${i.snaplen} bytes`).join(', ') || '-'],
@@ -80,7 +90,10 @@ function infoText(label: string, s: CaptureSummary): string {
     ['SHA256', j.sha256 ?? '-'],
   ];
   const skipped = Object.entries(j.skipped);
-  rows.push(['Skipped or malformed', skipped.length ? skipped.map(([k, v]) => `${k}=${v}`).join(', ') : 'none']);
+  rows.push([
+    'Skipped or malformed',
+    skipped.length ? skipped.map(([k, v]) => `${k}=${v}`).join(', ') : 'none',
+  ]);
   if (j.error) rows.push(['Error', `${j.error.code} at byte ${j.error.offset}: ${j.error.reason}`]);
   return `${rows.map(([k, v]) => `${`${k}:`.padEnd(24)}${v}`).join('\n')}\n`;
 }

@@ -107,14 +107,15 @@ function skipRecords(b: Uint8Array, base: number, end: number, p: number, count:
 }
 
 /**
- * Header sanity (RFC 1035 §4.1.1): OPCODE 0 (QUERY), 1 (IQUERY), 2 (STATUS), 4 (NOTIFY), 5 (UPDATE);
+ * Header sanity (RFC 1035 §4.1.1): OPCODE 0 (QUERY), 2 (STATUS), 4 (NOTIFY, RFC 1996), 5 (UPDATE, RFC 2136);
+ * 1 (IQUERY) is obsolete (RFC 3425); NetBIOS name service also uses 5..9 (RFC 1002 §4.2.1.1);
  * "Z: Reserved for future use. Must be zero in all queries and responses."; RCODE 0..10;
  * the counts must fit the length (a question takes at least 5 bytes, a record at least 11).
  */
 function headerPlausible(b: Uint8Array, base: number, len: number, allowNbnsOpcodes: boolean): boolean {
   if (len < HEADER_LEN) return false;
   const opcode = (b[base + 2] >> 3) & 0x0f;
-  const opcodeOk = opcode <= 2 || opcode === 4 || opcode === 5 || (allowNbnsOpcodes && opcode <= 9);
+  const opcodeOk = opcode === 0 || opcode === 2 || opcode === 4 || opcode === 5 || (allowNbnsOpcodes && opcode <= 9);
   if (!opcodeOk || (b[base + 3] & 0x40) !== 0 || (b[base + 3] & 0x0f) > 10) return false;
   const qd = u16(b, base + 4);
   const rr = u16(b, base + 6) + u16(b, base + 8) + u16(b, base + 10);
@@ -128,26 +129,29 @@ export const DNS_YES = 1;
 export const DNS_NEED_MORE = 2;
 
 /**
- * Evidence that b[base, end) is a DNS message. `complete` says whether the whole message is present
- * (UDP, or TCP once the length prefix is satisfied); when false, only the header and questions that are present
- * are checked and DNS_NEED_MORE is returned if not even the questions are in yet.
+ * Evidence that b[base, end) holds (the start of) a DNS message of `msgLen` bytes. When the message is complete
+ * (UDP, or TCP once the length prefix is satisfied) all sections are checked; otherwise the header and the
+ * questions, and DNS_NEED_MORE is returned while the questions are not all in yet.
  * Queries need at least one question; responses without questions (mDNS announcements) need an answer.
  */
-export function probeDns(b: Uint8Array, base: number, end: number, complete: boolean, nbns = false): number {
-  const len = end - base;
-  if (len < HEADER_LEN) return complete ? DNS_NO : DNS_NEED_MORE;
-  if (!headerPlausible(b, base, complete ? len : 0xffff, nbns)) return DNS_NO;
+export function probeDns(b: Uint8Array, base: number, end: number, msgLen = end - base, nbns = false): number {
+  const complete = end - base >= msgLen;
+  if (complete) end = base + msgLen;
+  if (end - base < HEADER_LEN) return complete ? DNS_NO : DNS_NEED_MORE;
+  if (!headerPlausible(b, base, msgLen, nbns)) return DNS_NO;
   const qd = u16(b, base + 4);
   const an = u16(b, base + 6);
   const isResponse = (b[base + 2] & 0x80) !== 0;
   if (qd === 0 && (!isResponse || an === 0)) return DNS_NO;
   let p = skipQuestions(b, base, end, base + HEADER_LEN, qd);
-  if (p < 0) return complete ? DNS_NO : DNS_NEED_MORE;
+  // Questions are short: if they do not parse from the first 512 bytes they never will.
+  if (p < 0) return complete || end - base >= 512 ? DNS_NO : DNS_NEED_MORE;
   if (!complete) return DNS_YES;
   p = skipRecords(b, base, end, p, an + u16(b, base + 8) + u16(b, base + 10));
   // A truncated (TC) response may stop in the middle of its records.
-  if (p < 0 && (b[base + 2] & 0x02) === 0) return DNS_NO;
-  return DNS_YES;
+  if (p < 0) return (b[base + 2] & 0x02) !== 0 ? DNS_YES : DNS_NO;
+  // Without a question the evidence is thinner: the records must then fill the message exactly.
+  return qd > 0 || p === end ? DNS_YES : DNS_NO;
 }
 
 /**

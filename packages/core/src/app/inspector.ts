@@ -213,7 +213,8 @@ export class AppInspector {
     } else if (isAlpha(c0) || isDigit(c0) || c0 === 0x2b || c0 === 0x2d || c0 === 0x2a) {
       step = this.textStep(dir, d, fromClient);
     }
-    if (step === 'no' && dir.kind === K_NONE) {
+    // DNS over TCP has no magic: only the first payload of a direction, starting with a length, is tried.
+    if (step === 'no' && dir.kind === K_NONE && dir.payloads === 1) {
       dir.kind = K_DNS;
       step = this.dnsTcpStep(d);
     }
@@ -244,7 +245,14 @@ export class AppInspector {
     } else {
       if (isHttpResponse(d)) return this.response('http');
       if (isSipResponse(d)) return this.response('sip');
-      const f = serverLineFlags(d);
+      let f = serverLineFlags(d);
+      if ((this.client as Direction).payloads > 0) {
+        // Greetings precede any client data. Once the client has spoken, '220', '+OK' and '* OK' only count as
+        // replies to commands already recognised (Redis, for one, also answers '+OK').
+        f &= ~(S_220 | S_SMTP_HINT | S_FTP_HINT);
+        if ((this.clientFlags & (C_USER | C_POP3)) === 0) f &= ~S_POP3;
+        if ((this.clientFlags & C_IMAP) === 0) f &= ~S_IMAP;
+      }
       if (f === 0) return 'no';
       this.serverFlags |= f;
       if ((f & S_220) !== 0 && this.greeting === null) this.greeting = greetingHost(d);
@@ -277,10 +285,10 @@ export class AppInspector {
       else if ((c & C_SMTP) !== 0) app = 'smtp';
       else if ((c & (C_FTP | C_USER)) !== 0) app = 'ftp';
     } else if ((c & C_SMTP) !== 0) app = 'smtp';
-    else if ((c & C_FTP) !== 0) app = 'ftp';
-    else if ((c & C_POP3) !== 0) app = 'pop3';
     else if ((c & C_IMAP) !== 0) app = 'imap';
-    else if ((c & C_USER) !== 0 && (s & S_REPLY) !== 0) app = 'ftp';
+    // FTP-only commands and USER/PASS are short words other protocols use too (Redis has TYPE): a numbered
+    // reply from the server must corroborate them. POP3-only commands are settled by '+OK' above.
+    else if ((c & (C_FTP | C_USER)) !== 0 && (s & S_REPLY) !== 0) app = 'ftp';
     if (app === null) return;
     this.update({ app, serverName: app === 'smtp' ? this.greeting : null });
     this.finish();
@@ -353,8 +361,10 @@ export class AppInspector {
     if (d.length < 2) return 'no';
     const len = u16(d, 0);
     if (len < 12) return 'no';
-    const complete = d.length >= 2 + len;
-    const v = probeDns(d, 2, complete ? 2 + len : d.length, complete);
+    // Some resolvers write the length prefix on its own; otherwise the header must be in the first segment.
+    if (d.length === 2) return 'more';
+    if (d.length < 2 + 12) return 'no';
+    const v = probeDns(d, 2, d.length, len);
     if (v === DNS_NEED_MORE) return 'more';
     if (v !== DNS_YES) return 'no';
     return this.label(this.dnsFamily());
@@ -421,11 +431,11 @@ export class AppInspector {
 
   /** DNS-shaped messages: NetBIOS name service (RFC 1002 §4.2), mDNS (port 5353), LLMNR (5355), DNS. */
   private udpDns(d: Uint8Array): boolean {
-    if (hasNetbiosName(d, 0, d.length) && probeDns(d, 0, d.length, true, true) === DNS_YES) {
+    if (hasNetbiosName(d, 0, d.length) && probeDns(d, 0, d.length, d.length, true) === DNS_YES) {
       this.label('netbios');
       return true;
     }
-    if (probeDns(d, 0, d.length, true) !== DNS_YES) return false;
+    if (probeDns(d, 0, d.length) !== DNS_YES) return false;
     this.label(this.dnsFamily());
     return true;
   }
@@ -472,10 +482,8 @@ export class AppInspector {
       if (this.hasPort(21)) return 'ftp';
       if (this.hasPort(25) || this.hasPort(587) || this.hasPort(465) || this.hasPort(2525)) return 'smtp';
     }
-    if ((this.clientFlags & C_USER) !== 0) {
-      if (this.hasPort(21)) return 'ftp';
-      if (this.hasPort(110)) return 'pop3';
-    }
+    if ((this.clientFlags & (C_USER | C_FTP)) !== 0 && this.hasPort(21)) return 'ftp';
+    if ((this.clientFlags & (C_USER | C_POP3)) !== 0 && this.hasPort(110)) return 'pop3';
     return null;
   }
 }

@@ -114,5 +114,9 @@ export function truncatedError(framer: Framer, what: string): CaptureError {
   const have = framer.pendingBytes;
   const want = framer.pendingUnitLength;
   const detail = want > 0 ? `${have} of ${want} bytes` : `${have} bytes of its header`;
-  return new CaptureError('TRUNCATED', framer.pendingOffset, `capture ends inside ${what} (${detail} present)`);
+  return new CaptureError(
+    'TRUNCATED',
+    framer.pendingOffset,
+    `capture ends inside ${what} (${detail} present)`,
+  );
 }

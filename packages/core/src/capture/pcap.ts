@@ -32,7 +32,11 @@ export class PcapFormat implements UnitFormat {
     // Record header: ts_sec, ts_frac, incl_len (captured), orig_len (on the wire).
     const incl = view.getUint32(off + 8, this.le);
     if (incl > MAX_RECORD_BYTES) {
-      throw new CaptureError('BAD_RECORD', abs, `packet record claims ${incl} captured bytes, more than any capture holds`);
+      throw new CaptureError(
+        'BAD_RECORD',
+        abs,
+        `packet record claims ${incl} captured bytes, more than any capture holds`,
+      );
     }
     return RECORD_HEADER_BYTES + incl;
   }

@@ -63,28 +63,25 @@ export class PcapngFormat implements UnitFormat {
     const le = this.le;
     const type = view.getUint32(off, le);
     if (view.getUint32(off + len - 4, le) !== len) {
-      throw new CaptureError('BAD_RECORD', abs + len - 4, 'block trailing length differs from its leading length');
+      throw new CaptureError(
+        'BAD_RECORD',
+        abs + len - 4,
+        'block trailing length differs from its leading length',
+      );
     }
-    switch (type) {
-      case BLOCK_EPB:
-        return this.enhancedPacket(buf, view, off, len, abs);
-      case BLOCK_SPB:
-        return this.simplePacket(buf, view, off, len, abs);
-      case BLOCK_PB:
-        return this.obsoletePacket(buf, view, off, len, abs);
-      case BLOCK_IDB:
-        return this.interfaceDescription(view, off, len, abs);
-      case PCAPNG_SHB_TYPE:
-        return this.sectionHeader(view, off, len, abs);
-      default:
-        this.sink.skippedBlock(type);
-    }
+    if (type === BLOCK_EPB) this.enhancedPacket(buf, view, off, len, abs);
+    else if (type === BLOCK_SPB) this.simplePacket(buf, view, off, len, abs);
+    else if (type === BLOCK_PB) this.obsoletePacket(buf, view, off, len, abs);
+    else if (type === BLOCK_IDB) this.interfaceDescription(view, off, len, abs);
+    else if (type === PCAPNG_SHB_TYPE) this.sectionHeader(view, off, len, abs);
+    else this.sink.skippedBlock(type);
   }
 
   private sectionHeader(view: DataView, off: number, len: number, abs: number): void {
     if (len < 28) throw new CaptureError('BAD_HEADER', abs, 'section header block too short');
     const major = view.getUint16(off + 12, this.le);
-    if (major !== 1) throw new CaptureError('BAD_HEADER', abs + 12, `unsupported pcapng major version ${major}`);
+    if (major !== 1)
+      throw new CaptureError('BAD_HEADER', abs + 12, `unsupported pcapng major version ${major}`);
     this.inSection = true;
     this.ifaces = [];
     this.sink.section({ format: 'pcapng', byteOrder: this.le ? 'le' : 'be' });
@@ -116,7 +113,11 @@ export class PcapngFormat implements UnitFormat {
   private iface(id: number, abs: number): Iface {
     const iface = this.ifaces[id];
     if (iface === undefined) {
-      throw new CaptureError('BAD_RECORD', abs, `packet names interface ${id}, which the section does not describe`);
+      throw new CaptureError(
+        'BAD_RECORD',
+        abs,
+        `packet names interface ${id}, which the section does not describe`,
+      );
     }
     return iface;
   }

@@ -59,7 +59,11 @@ export class CaptureReader implements CaptureHeaderSink {
   end(): void {
     if (this.framer === null) {
       const n = this.head?.length ?? 0;
-      throw new CaptureError('TRUNCATED', 0, n === 0 ? 'the capture is empty' : `the capture is only ${n} bytes long`);
+      throw new CaptureError(
+        'TRUNCATED',
+        0,
+        n === 0 ? 'the capture is empty' : `the capture is only ${n} bytes long`,
+      );
     }
     if (this.framer.pendingBytes > 0) throw truncatedError(this.framer, 'a packet record');
     if (this.layout.format === 'pcapng' && this.layout.sections === 0) {

@@ -95,7 +95,11 @@ export async function readCapture(
 }
 
 function isZlibError(e: unknown): boolean {
-  return e instanceof Error && typeof (e as NodeJS.ErrnoException).code === 'string' && /^Z_/.test((e as NodeJS.ErrnoException).code!);
+  return (
+    e instanceof Error &&
+    typeof (e as NodeJS.ErrnoException).code === 'string' &&
+    /^Z_/.test((e as NodeJS.ErrnoException).code!)
+  );
 }
 
 function gzipError(e: Error, at: number): CaptureError {

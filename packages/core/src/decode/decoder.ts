@@ -20,6 +20,8 @@ const ETH_IPV6 = 0x86dd;
 const ETH_VLAN = 0x8100;
 const ETH_QINQ = 0x88a8;
 const ETH_QINQ_OLD = 0x9100;
+const ETH_VNTAG = 0x8926;
+const ETH_ETAG = 0x893f;
 const ETH_MPLS = 0x8847;
 const ETH_MPLS_MC = 0x8848;
 const ETH_PPPOE = 0x8864;
@@ -66,8 +68,13 @@ export class PacketDecoder {
   payloadOff = 0;
   payloadCapLen = 0;
   tcpFlags = 0;
+  /** Fragment position of the outermost fragmented IP datagram, and what identifies its train. */
   fragment = FRAG_NONE;
   fragId = 0;
+  fragVersion = 0;
+  fragSrcOff = 0;
+  fragDstOff = 0;
+  fragProto = 0;
   tunnel: string | null = null;
   private depth = 0;
   private wireLen = 0;
@@ -80,6 +87,7 @@ export class PacketDecoder {
     this.skip = null;
     this.tunnel = null;
     this.depth = 0;
+    this.fragment = FRAG_NONE;
     // Offsets below are relative to `data`; the DataView is over the whole underlying buffer.
     this.base = data.byteOffset;
     this.wireLen = origLen;
@@ -148,6 +156,18 @@ export class PacketDecoder {
           type = this.u16(off + 2);
           off += 4;
           break;
+        case ETH_VNTAG:
+          // Cisco VN-Tag: 4 bytes of tag, then the next EtherType.
+          if (end - off < 6) return this.fail('truncated_link');
+          type = this.u16(off + 4);
+          off += 6;
+          break;
+        case ETH_ETAG:
+          // 802.1BR E-Tag: 6 bytes of tag, then the next EtherType.
+          if (end - off < 8) return this.fail('truncated_link');
+          type = this.u16(off + 6);
+          off += 8;
+          break;
         case ETH_MPLS:
         case ETH_MPLS_MC:
           return this.mpls(off, end);
@@ -200,7 +220,6 @@ export class PacketDecoder {
     this.srcPort = -1;
     this.dstPort = -1;
     this.tcpFlags = 0;
-    this.fragment = FRAG_NONE;
     this.payloadLen = 0;
     this.payloadCapLen = 0;
     const version = this.u8(off) >> 4;
@@ -227,16 +246,15 @@ export class PacketDecoder {
     this.dstOff = off + 16;
     this.proto = this.u8(off + 9);
     this.ipLen = total;
-    this.fragId = this.u16(off + 4);
     const l4 = off + ihl;
     const l4End = Math.min(end, off + total);
     const l4Len = total - ihl;
+    if (fragOffset > 0 || more)
+      this.markFragment(fragOffset > 0 ? FRAG_LATER : FRAG_FIRST, this.u16(off + 4));
     if (fragOffset > 0) {
-      this.fragment = FRAG_LATER;
       this.payloadLen = l4Len;
       return true;
     }
-    this.fragment = more ? FRAG_FIRST : FRAG_NONE;
     return this.transport(this.proto, l4, l4End, l4Len);
   }
 
@@ -276,16 +294,15 @@ export class PacketDecoder {
           // Fragment header: next (1), reserved (1), offset (13 bits) + 2 reserved + M (1), id (4).
           if (capEnd - p < 8) return this.fail('truncated_ip');
           const field = this.u16(p + 2);
-          this.fragId = this.u32(p + 4);
           next = this.u8(p);
+          this.proto = next;
+          // An atomic fragment (offset 0, M clear) is a whole datagram: nothing to attribute.
+          if (field & 0xfff9) this.markFragment(field & 0xfff8 ? FRAG_LATER : FRAG_FIRST, this.u32(p + 4));
           p += 8;
           if (field & 0xfff8) {
-            this.proto = next;
-            this.fragment = FRAG_LATER;
             this.payloadLen = Math.max(0, ipEnd - p);
             return true;
           }
-          this.fragment = field & 1 ? FRAG_FIRST : FRAG_NONE;
           continue;
         }
         default:
@@ -298,6 +315,17 @@ export class PacketDecoder {
     return this.transport(next, p, capEnd, ipEnd - p);
   }
 
+  /** Records the fragment train of the current IP header; the outermost fragmented header wins. */
+  private markFragment(kind: number, id: number): void {
+    if (this.fragment !== FRAG_NONE && kind === FRAG_FIRST) return;
+    this.fragment = kind;
+    this.fragId = id;
+    this.fragVersion = this.ipVersion;
+    this.fragSrcOff = this.srcOff;
+    this.fragDstOff = this.dstOff;
+    this.fragProto = this.proto;
+  }
+
   /**
    * `off..end` is the captured part of the transport segment; `len` its length per the IP header.
    */
@@ -305,6 +333,13 @@ export class PacketDecoder {
     const cap = end - off;
     switch (proto) {
       case IPPROTO.TCP: {
+        // A first fragment may end inside the TCP header: its ports still name the flow.
+        if (this.fragment === FRAG_FIRST && cap >= 4 && (cap < 20 || len < (this.u8(off + 12) >> 4) * 4)) {
+          this.srcPort = this.u16(off);
+          this.dstPort = this.u16(off + 2);
+          if (cap >= 14) this.tcpFlags = this.u8(off + 13);
+          return this.payload(off + cap, end, 0);
+        }
         if (cap < 20 || len < 20) return this.fail('truncated_transport');
         const hlen = (this.u8(off + 12) >> 4) * 4;
         if (hlen < 20 || hlen > len) return this.fail('bad_transport_header');
@@ -319,7 +354,7 @@ export class PacketDecoder {
         this.srcPort = this.u16(off);
         this.dstPort = this.u16(off + 2);
         this.payload(off + 8, end, len - 8);
-        if (this.depth < MAX_TUNNEL_DEPTH && this.fragment === FRAG_NONE) this.udpTunnel(off + 8, end);
+        if (this.depth < MAX_TUNNEL_DEPTH) this.udpTunnel(off + 8, end);
         return true;
       }
       case IPPROTO.SCTP:
@@ -330,15 +365,16 @@ export class PacketDecoder {
       case IPPROTO.IPIP:
       case IPPROTO.IPV6:
         this.payload(off, end, len);
-        if (this.depth < MAX_TUNNEL_DEPTH && this.fragment === FRAG_NONE) {
+        if (this.depth < MAX_TUNNEL_DEPTH) {
           const outer = this.ipVersion;
-          const kind = proto === IPPROTO.IPV6 ? (outer === 4 ? '6in4' : '6in6') : outer === 4 ? 'ipip' : '4in6';
+          const kind =
+            proto === IPPROTO.IPV6 ? (outer === 4 ? '6in4' : '6in6') : outer === 4 ? 'ipip' : '4in6';
           this.inner(kind, () => this.ip(off, end));
         }
         return true;
       case IPPROTO.GRE:
         this.payload(off, end, len);
-        if (this.depth < MAX_TUNNEL_DEPTH && this.fragment === FRAG_NONE) this.gre(off, end);
+        if (this.depth < MAX_TUNNEL_DEPTH) this.gre(off, end);
         return true;
       default:
         // ICMP, ICMPv6, ESP and the rest: port-less flows; ICMP's type and code stay in the payload.
@@ -470,6 +506,10 @@ export class PacketDecoder {
       this.tcpFlags,
       this.fragment,
       this.fragId,
+      this.fragVersion,
+      this.fragSrcOff,
+      this.fragDstOff,
+      this.fragProto,
     ];
   }
 
@@ -489,6 +529,10 @@ export class PacketDecoder {
       this.tcpFlags,
       this.fragment,
       this.fragId,
-    ] = s as [number, number, number, number, number, number, number, number, number, number, number, number, number];
+      this.fragVersion,
+      this.fragSrcOff,
+      this.fragDstOff,
+      this.fragProto,
+    ] = s as number[];
   }
 }

@@ -39,7 +39,9 @@ export function tableHeader(): string {
 }
 
 export function tableLine(rec: FlowRecord): string {
-  return TABLE_COLUMNS.map((c) => pad(rec[c.field] === null ? '-' : String(rec[c.field]), c.width, c.right)).join(' ');
+  return TABLE_COLUMNS.map((c) =>
+    pad(rec[c.field] === null ? '-' : String(rec[c.field]), c.width, c.right),
+  ).join(' ');
 }
 
 function pad(s: string, width: number, right = false): string {

@@ -20,7 +20,9 @@ export class PassiveDns {
     if (records.length === 0) return;
     let alias: Map<string, string> | null = null;
     for (const r of records) {
-      if (r.type === 'CNAME') (alias ??= new Map()).set(r.value, r.name);
+      if (r.type !== 'CNAME') continue;
+      alias ??= new Map();
+      alias.set(r.value, r.name);
     }
     for (const r of records) {
       if (r.type === 'CNAME') continue;

@@ -112,14 +112,28 @@ export class FlowTable {
     // Endpoint identities: for IPv4 a number (address * 65536 + port, exact below 2^53),
     // for IPv6 a string of the address words and port.
     const buf = d.buf;
-    const sp = d.srcPort < 0 ? 0 : d.srcPort;
-    const dp = d.dstPort < 0 ? 0 : d.dstPort;
+    const sp = Math.max(d.srcPort, 0);
+    const dp = Math.max(d.dstPort, 0);
     let se: number | string;
     let de: number | string;
     let key: string;
     if (d.ipVersion === 4) {
-      se = (((buf[d.srcOff] << 24) | (buf[d.srcOff + 1] << 16) | (buf[d.srcOff + 2] << 8) | buf[d.srcOff + 3]) >>> 0) * 65536 + sp;
-      de = (((buf[d.dstOff] << 24) | (buf[d.dstOff + 1] << 16) | (buf[d.dstOff + 2] << 8) | buf[d.dstOff + 3]) >>> 0) * 65536 + dp;
+      se =
+        (((buf[d.srcOff] << 24) |
+          (buf[d.srcOff + 1] << 16) |
+          (buf[d.srcOff + 2] << 8) |
+          buf[d.srcOff + 3]) >>>
+          0) *
+          65536 +
+        sp;
+      de =
+        (((buf[d.dstOff] << 24) |
+          (buf[d.dstOff + 1] << 16) |
+          (buf[d.dstOff + 2] << 8) |
+          buf[d.dstOff + 3]) >>>
+          0) *
+          65536 +
+        dp;
       key = se < de ? `${d.proto}:${se}:${de}` : `${d.proto}:${de}:${se}`;
     } else {
       se = v6Endpoint(buf, d.srcOff, sp);
@@ -233,7 +247,8 @@ export class FlowTable {
     }
     if (flow.app !== null && DNS_APPS.has(flow.app.app)) {
       this.dnsBatch.length = 0;
-      if (parseDnsAnswers(payload, flow.proto === IPPROTO.TCP, this.onDnsRecord)) this.dns.learn(this.dnsBatch);
+      if (parseDnsAnswers(payload, flow.proto === IPPROTO.TCP, this.onDnsRecord))
+        this.dns.learn(this.dnsBatch);
     }
   }
 
@@ -271,18 +286,26 @@ export class FlowTable {
       return;
     }
     // Remember it until its first fragment shows up (it may have been reordered).
-    const srcIp = d.ipVersion === 4 ? formatIPv4(d.buf, d.srcOff) : formatIPv6(d.buf, d.srcOff);
-    this.fragments.set(key, { flow: null, packets: 1, bytes: d.ipLen, payload: d.payloadLen, dir: 0, srcIp, sec: rec.tsSec });
+    const srcIp = d.fragVersion === 4 ? formatIPv4(d.buf, d.fragSrcOff) : formatIPv6(d.buf, d.fragSrcOff);
+    this.fragments.set(key, {
+      flow: null,
+      packets: 1,
+      bytes: d.ipLen,
+      payload: d.payloadLen,
+      dir: 0,
+      srcIp,
+      sec: rec.tsSec,
+    });
   }
 
   /** Identifies a fragment train: addresses, protocol and IP identification (RFC 791, RFC 8200). */
   private fragmentKey(): string {
     const d = this.decoder;
     const b = d.buf;
-    const n = d.ipVersion === 4 ? 4 : 16;
-    let k = `${d.proto}/${d.fragId}/`;
-    for (let i = 0; i < n; i++) k += `${b[d.srcOff + i]}.`;
-    for (let i = 0; i < n; i++) k += `${b[d.dstOff + i]}.`;
+    const n = d.fragVersion === 4 ? 4 : 16;
+    let k = `${d.fragProto}/${d.fragId}/`;
+    for (let i = 0; i < n; i++) k += `${b[d.fragSrcOff + i]}.`;
+    for (let i = 0; i < n; i++) k += `${b[d.fragDstOff + i]}.`;
     return k;
   }
 

@@ -75,7 +75,9 @@ export function tcpState(h: number): TcpState {
 
 /** Closed: a RST either way, or a FIN both ways. A SYN on a closed 5-tuple starts a new flow. */
 export function tcpClosed(h: number): boolean {
-  return (h & (H_ORIG_RST | H_RESP_RST)) !== 0 || (h & (H_ORIG_FIN | H_RESP_FIN)) === (H_ORIG_FIN | H_RESP_FIN);
+  return (
+    (h & (H_ORIG_RST | H_RESP_RST)) !== 0 || (h & (H_ORIG_FIN | H_RESP_FIN)) === (H_ORIG_FIN | H_RESP_FIN)
+  );
 }
 
 /** Flags as letters, tcpdump's order: F S R P A U E C. */

@@ -1,7 +1,7 @@
 // Payload builders for the app-labelling tests.
 
 import { createCipheriv } from 'node:crypto';
-import { type AppResult, AppInspector } from '../../src/app/inspector.ts';
+import { AppInspector, type AppResult } from '../../src/app/inspector.ts';
 import { deriveInitialKeys, headerProtectionMask, packetNonce, QUIC_V2 } from '../../src/app/quic-crypto.ts';
 
 export function hex(s: string): Uint8Array {
@@ -67,10 +67,7 @@ export function clientHello(o: ClientHelloOptions = {}): Uint8Array {
   );
   if (o.noExtensions) return concat([1], be24(fixed.length), fixed);
   const exts: Uint8Array[] = [];
-  const sni =
-    o.sni === undefined
-      ? null
-      : ext(0, vec16(concat([0], vec16(ascii(o.sni)))));
+  const sni = o.sni === undefined ? null : ext(0, vec16(concat([0], vec16(ascii(o.sni)))));
   if (sni !== null && !o.sniLast) exts.push(sni);
   exts.push(ext(0x0a0a, new Uint8Array(0))); // GREASE extension
   exts.push(ext(10, vec16(Uint8Array.from([0x00, 0x1d, 0x00, 0x17])))); // supported_groups
@@ -86,7 +83,9 @@ export function clientHello(o: ClientHelloOptions = {}): Uint8Array {
 }
 
 /** A ServerHello handshake message; `selected` adds supported_versions, `alpn` the ALPN extension. */
-export function serverHello(o: { legacyVersion?: number; selected?: number; alpn?: string } = {}): Uint8Array {
+export function serverHello(
+  o: { legacyVersion?: number; selected?: number; alpn?: string } = {},
+): Uint8Array {
   const exts: Uint8Array[] = [];
   if (o.selected !== undefined) exts.push(ext(43, Uint8Array.from(be16(o.selected))));
   if (o.alpn !== undefined) exts.push(ext(16, vec16(vec8(ascii(o.alpn)))));
@@ -150,7 +149,12 @@ export function dnsHeader(o: {
 }
 
 /** A resource record whose owner name bytes are given (name or pointer). */
-export function dnsRR(owner: Uint8Array | number[], type: number, ttl: number, rdata: Uint8Array | number[]): Uint8Array {
+export function dnsRR(
+  owner: Uint8Array | number[],
+  type: number,
+  ttl: number,
+  rdata: Uint8Array | number[],
+): Uint8Array {
   const rd = rdata instanceof Uint8Array ? rdata : Uint8Array.from(rdata);
   return concat(owner, be16(type), be16(1), be16(ttl >>> 16), be16(ttl & 0xffff), be16(rd.length), rd);
 }
@@ -242,7 +246,6 @@ export function randomBytes(next: () => number, n: number): Uint8Array {
 }
 
 // ---------------------------------------------------------------- inspector driver
-
 
 export const TCP = 6;
 export const UDP = 17;

@@ -1,7 +1,7 @@
 // Protected client Initial packets from the QUIC test vectors:
 //  - RFC 9001 Appendix A.2 (QUIC version 1),
 //  - RFC 9369 Appendix A.2 (QUIC version 2).
-// Both carry the same ClientHello (SNI "example.com", ALPN absent) in a single CRYPTO frame, padded to 1200 bytes,
+// Both carry the same ClientHello (SNI "example.com", ALPN "alpn", supported_versions TLS 1.3) in a single CRYPTO frame, padded to 1200 bytes,
 // with Destination Connection ID 0x8394c8f03e515708.
 
 export const RFC9001_A2_CLIENT_INITIAL =

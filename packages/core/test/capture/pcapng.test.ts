@@ -1,7 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { PcapngWriter } from '../../src/testing/index.ts';
-import { concat } from '../../src/testing/index.ts';
+import { concat, PcapngWriter } from '../../src/testing/index.ts';
 import { readAll, readChunked } from '../helpers.ts';
 
 const T0 = 1_700_000_000_987_654_321n;
@@ -86,7 +85,11 @@ describe('pcapng reader', () => {
 
   it('rejects impossible block lengths and blocks before a section', async () => {
     const w = new PcapngWriter();
-    const file = concat([w.section(), w.interface({ linkType: 1 }), w.epb(0, { tsNs: T0, data: bytes(20, 1) })]);
+    const file = concat([
+      w.section(),
+      w.interface({ linkType: 1 }),
+      w.epb(0, { tsNs: T0, data: bytes(20, 1) }),
+    ]);
     const broken = file.slice();
     const epbAt = file.length - 52;
     new DataView(broken.buffer).setUint32(epbAt + 4, 13, true);

@@ -14,7 +14,6 @@ import {
   nullLoopback,
   sll,
   sll2,
-
   udp,
   vxlan,
 } from '../../src/testing/index.ts';
@@ -46,7 +45,10 @@ describe('link layers', () => {
       assert.deepEqual(counters, {});
       assert.equal(records.length, 1);
       const r = records[0];
-      assert.deepEqual([r.src_ip, r.src_port, r.dst_ip, r.dst_port, r.ip_proto], ['198.51.100.1', 40000, '203.0.113.9', 80, 6]);
+      assert.deepEqual(
+        [r.src_ip, r.src_port, r.dst_ip, r.dst_port, r.ip_proto],
+        ['198.51.100.1', 40000, '203.0.113.9', 80, 6],
+      );
       assert.equal(r.bytes_src, inner.length);
       assert.equal(r.payload_bytes_src, 10);
     });
@@ -72,7 +74,10 @@ describe('link layers', () => {
   });
 
   it('counts malformed IP and transport headers per reason', () => {
-    const badIhl = ipv4({ src: '10.0.0.1', dst: '10.0.0.2', proto: 17 }, udp({ sport: 1, dport: 2 }, payload(4)));
+    const badIhl = ipv4(
+      { src: '10.0.0.1', dst: '10.0.0.2', proto: 17 },
+      udp({ sport: 1, dport: 2 }, payload(4)),
+    );
     badIhl[0] = 0x43;
     const shortTcp = ipv4({ src: '10.0.0.1', dst: '10.0.0.2', proto: 6 }, payload(8));
     const { records, counters } = flowsOf([
@@ -97,32 +102,58 @@ describe('link layers', () => {
 
 describe('tunnels', () => {
   const innerTcp = seg('192.0.2.10', '198.51.100.20', 33333, 443);
-  const outer = (proto: number, body: Uint8Array) => ipv4({ src: '203.0.113.1', dst: '203.0.113.2', proto }, body);
+  const outer = (proto: number, body: Uint8Array) =>
+    ipv4({ src: '203.0.113.1', dst: '203.0.113.2', proto }, body);
   const cases: [string, Uint8Array, string][] = [
     ['GRE', outer(47, gre({ key: 5 }, innerTcp)), 'gre'],
     ['GRE with Ethernet', outer(47, gre({ protocol: 0x6558 }, ethernet({}, innerTcp))), 'gre'],
     ['IP-in-IP', outer(4, innerTcp), 'ipip'],
-    ['VXLAN', ipUdp({ src: '203.0.113.1', dst: '203.0.113.2', sport: 50000, dport: 4789 }, vxlan({ vni: 42 }, ethernet({}, innerTcp))), 'vxlan'],
-    ['GTP-U', ipUdp({ src: '203.0.113.1', dst: '203.0.113.2', sport: 2152, dport: 2152 }, gtpu({ teid: 9, seq: 3 }, innerTcp)), 'gtpu'],
+    [
+      'VXLAN',
+      ipUdp(
+        { src: '203.0.113.1', dst: '203.0.113.2', sport: 50000, dport: 4789 },
+        vxlan({ vni: 42 }, ethernet({}, innerTcp)),
+      ),
+      'vxlan',
+    ],
+    [
+      'GTP-U',
+      ipUdp(
+        { src: '203.0.113.1', dst: '203.0.113.2', sport: 2152, dport: 2152 },
+        gtpu({ teid: 9, seq: 3 }, innerTcp),
+      ),
+      'gtpu',
+    ],
   ];
   for (const [name, data, kind] of cases) {
     it(`makes the inner flow the flow inside ${name}`, () => {
       const { records } = flowsOf([{ tsNs: T, data: ethernet({}, data), linkType: 1 }]);
       assert.equal(records.length, 1);
       const r = records[0];
-      assert.deepEqual([r.src_ip, r.dst_ip, r.src_port, r.dst_port, r.tunnel], ['192.0.2.10', '198.51.100.20', 33333, 443, kind]);
+      assert.deepEqual(
+        [r.src_ip, r.dst_ip, r.src_port, r.dst_port, r.tunnel],
+        ['192.0.2.10', '198.51.100.20', 33333, 443, kind],
+      );
       assert.equal(r.bytes_src, innerTcp.length);
     });
   }
 
   it('records 6in4 and keeps the outer flow when the inner packet is not IP', () => {
     const v6 = seg('2001:db8::10', '2001:db8::20', 1000, 2000);
-    const six = flowsOf([{ tsNs: T, data: ipv4({ src: '192.0.2.1', dst: '192.0.2.2', proto: 41 }, v6) }]).records;
+    const six = flowsOf([
+      { tsNs: T, data: ipv4({ src: '192.0.2.1', dst: '192.0.2.2', proto: 41 }, v6) },
+    ]).records;
     assert.equal(six[0].tunnel, '6in4');
     assert.equal(six[0].src_ip, '2001:db8::10');
-    const junk = ipv4({ src: '192.0.2.1', dst: '192.0.2.2', proto: 47 }, gre({ protocol: 0x0800 }, payload(30)));
+    const junk = ipv4(
+      { src: '192.0.2.1', dst: '192.0.2.2', proto: 47 },
+      gre({ protocol: 0x0800 }, payload(30)),
+    );
     const kept = flowsOf([{ tsNs: T, data: junk }]).records;
-    assert.deepEqual([kept[0].ip_proto, kept[0].src_ip, kept[0].tunnel, kept[0].src_port], [47, '192.0.2.1', null, null]);
+    assert.deepEqual(
+      [kept[0].ip_proto, kept[0].src_ip, kept[0].tunnel, kept[0].src_port],
+      [47, '192.0.2.1', null, null],
+    );
   });
 });
 
@@ -134,7 +165,10 @@ describe('fragments', () => {
     const { records, counters } = flowsOf(v4frags.map((data, i) => ({ tsNs: T + BigInt(i), data })));
     assert.equal(records.length, 1);
     assert.equal(records[0].packets_src, v4frags.length);
-    assert.equal(records[0].bytes_src, v4frags.reduce((s, f) => s + f.length, 0));
+    assert.equal(
+      records[0].bytes_src,
+      v4frags.reduce((s, f) => s + f.length, 0),
+    );
     assert.equal(records[0].payload_bytes_src, 3000);
     assert.deepEqual(counters, {});
   });
@@ -148,13 +182,20 @@ describe('fragments', () => {
   });
 
   it('counts fragments whose first fragment never came', () => {
-    const { records, counters } = flowsOf([{ tsNs: T, data: v4frags[1] }, { tsNs: T, data: v4frags[2] }]);
+    const { records, counters } = flowsOf([
+      { tsNs: T, data: v4frags[1] },
+      { tsNs: T, data: v4frags[2] },
+    ]);
     assert.equal(records.length, 0);
     assert.deepEqual(counters, { fragment_orphan: 2 });
   });
 
   it('attributes IPv6 fragments (fragment extension header)', () => {
-    const frags = fragmentIPv6({ src: '2001:db8::1', dst: '2001:db8::2', next: 17, fragId: 5 }, datagram, 1232);
+    const frags = fragmentIPv6(
+      { src: '2001:db8::1', dst: '2001:db8::2', next: 17, fragId: 5 },
+      datagram,
+      1232,
+    );
     const { records } = flowsOf(frags.map((data, i) => ({ tsNs: T + BigInt(i), data, linkType: 229 })));
     assert.equal(records.length, 1);
     assert.equal(records[0].packets_src, frags.length);
@@ -164,11 +205,23 @@ describe('fragments', () => {
 
 describe('port-less protocols', () => {
   it('makes ICMP a flow without ports', () => {
-    const ping = ipv4({ src: '192.0.2.1', dst: '192.0.2.2', proto: 1 }, icmp({ type: 8, code: 0, id: 1, seq: 1 }, payload(56)));
-    const pong = ipv4({ src: '192.0.2.2', dst: '192.0.2.1', proto: 1 }, icmp({ type: 0, code: 0, id: 1, seq: 1 }, payload(56)));
-    const { records } = flowsOf([{ tsNs: T, data: ping }, { tsNs: T + 1000n, data: pong }]);
+    const ping = ipv4(
+      { src: '192.0.2.1', dst: '192.0.2.2', proto: 1 },
+      icmp({ type: 8, code: 0, id: 1, seq: 1 }, payload(56)),
+    );
+    const pong = ipv4(
+      { src: '192.0.2.2', dst: '192.0.2.1', proto: 1 },
+      icmp({ type: 0, code: 0, id: 1, seq: 1 }, payload(56)),
+    );
+    const { records } = flowsOf([
+      { tsNs: T, data: ping },
+      { tsNs: T + 1000n, data: pong },
+    ]);
     assert.equal(records.length, 1);
-    assert.deepEqual([records[0].src_port, records[0].dst_port, records[0].packets_src, records[0].packets_dst], [null, null, 1, 1]);
+    assert.deepEqual(
+      [records[0].src_port, records[0].dst_port, records[0].packets_src, records[0].packets_dst],
+      [null, null, 1, 1],
+    );
     assert.equal(records[0].tcp_state, null);
   });
 
@@ -188,5 +241,3 @@ describe('port-less protocols', () => {
     assert.equal(records[0].bytes_src, big.length);
   });
 });
-
-

@@ -14,7 +14,10 @@ export interface Pkt {
 export function flowsOf(pkts: Pkt[], opts: Partial<FlowTableOptions> = {}, precision = 9) {
   const records: FlowRecord[] = [];
   const updates: FlowRecord[] = [];
-  const table = new FlowTable((flow, final) => (final ? records : updates).push(toFlowRecord(flow, precision)), opts);
+  const table = new FlowTable(
+    (flow, final) => (final ? records : updates).push(toFlowRecord(flow, precision)),
+    opts,
+  );
   const rec = newPacketRecord();
   for (const p of pkts) {
     rec.tsSec = Number(p.tsNs / 1_000_000_000n);

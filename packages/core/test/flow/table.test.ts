@@ -9,9 +9,14 @@ const client = { ip: '192.0.2.50', port: 51000 };
 const server = { ip: '198.51.100.80', port: 8080 };
 const body = (s: string) => new TextEncoder().encode(s);
 const conv = (start: bigint, close: 'fin' | 'rst' | 'none' = 'fin') =>
-  tcpConversation({ client, server, startNs: start, requests: [body('hello')], responses: [body('world!')], close }).map(
-    (p) => ({ tsNs: p.tsNs, data: p.ipPacket }),
-  );
+  tcpConversation({
+    client,
+    server,
+    startNs: start,
+    requests: [body('hello')],
+    responses: [body('world!')],
+    close,
+  }).map((p) => ({ tsNs: p.tsNs, data: p.ipPacket }));
 const pkt = (src: typeof client, dst: typeof client, flags: string, t: bigint) => ({
   tsNs: t,
   data: ipTcp({ src: src.ip, dst: dst.ip, sport: src.port, dport: dst.port, flags }, new Uint8Array(0)),
@@ -23,7 +28,10 @@ describe('flow table', () => {
     const { records } = flowsOf(pkts);
     assert.equal(records.length, 1);
     const r = records[0];
-    assert.deepEqual([r.src_ip, r.src_port, r.dst_ip, r.dst_port], [client.ip, client.port, server.ip, server.port]);
+    assert.deepEqual(
+      [r.src_ip, r.src_port, r.dst_ip, r.dst_port],
+      [client.ip, client.port, server.ip, server.port],
+    );
     assert.equal(r.packets_src + r.packets_dst, pkts.length);
     assert.equal(r.payload_bytes_src, 5);
     assert.equal(r.payload_bytes_dst, 6);
@@ -45,10 +53,38 @@ describe('flow table', () => {
     const state = (pkts: ReturnType<typeof pkt>[]) => flowsOf(pkts).records[0].tcp_state;
     assert.equal(state([pkt(client, server, 'S', T)]), 'S0');
     assert.equal(state([pkt(client, server, 'S', T), pkt(server, client, 'RA', T + 1n)]), 'REJ');
-    assert.equal(state([pkt(client, server, 'S', T), pkt(server, client, 'SA', T + 1n), pkt(client, server, 'A', T + 2n)]), 'S1');
-    assert.equal(state([pkt(client, server, 'S', T), pkt(server, client, 'SA', T + 1n), pkt(client, server, 'RA', T + 2n)]), 'RSTO');
-    assert.equal(state([pkt(client, server, 'S', T), pkt(server, client, 'SA', T + 1n), pkt(server, client, 'R', T + 2n)]), 'RSTR');
-    assert.equal(state([pkt(client, server, 'S', T), pkt(server, client, 'SA', T + 1n), pkt(client, server, 'FA', T + 2n)]), 'S2');
+    assert.equal(
+      state([
+        pkt(client, server, 'S', T),
+        pkt(server, client, 'SA', T + 1n),
+        pkt(client, server, 'A', T + 2n),
+      ]),
+      'S1',
+    );
+    assert.equal(
+      state([
+        pkt(client, server, 'S', T),
+        pkt(server, client, 'SA', T + 1n),
+        pkt(client, server, 'RA', T + 2n),
+      ]),
+      'RSTO',
+    );
+    assert.equal(
+      state([
+        pkt(client, server, 'S', T),
+        pkt(server, client, 'SA', T + 1n),
+        pkt(server, client, 'R', T + 2n),
+      ]),
+      'RSTR',
+    );
+    assert.equal(
+      state([
+        pkt(client, server, 'S', T),
+        pkt(server, client, 'SA', T + 1n),
+        pkt(client, server, 'FA', T + 2n),
+      ]),
+      'S2',
+    );
     assert.equal(state([pkt(client, server, 'S', T), pkt(client, server, 'R', T + 2n)]), 'RSTOS0');
     assert.equal(state([pkt(client, server, 'A', T)]), 'OTH');
     assert.equal(flowsOf(conv(T, 'rst')).records[0].tcp_state, 'RSTO');
@@ -65,8 +101,13 @@ describe('flow table', () => {
   });
 
   it('ends UDP flows after the idle timeout', () => {
-    const dgram = (t: bigint) => ({ tsNs: t, data: ipUdp({ src: client.ip, dst: server.ip, sport: 5000, dport: 6000 }, body('x')) });
-    const { records } = flowsOf([dgram(T), dgram(T + 30n * SEC), dgram(T + 100n * SEC)], { udpTimeoutSec: 60 });
+    const dgram = (t: bigint) => ({
+      tsNs: t,
+      data: ipUdp({ src: client.ip, dst: server.ip, sport: 5000, dport: 6000 }, body('x')),
+    });
+    const { records } = flowsOf([dgram(T), dgram(T + 30n * SEC), dgram(T + 100n * SEC)], {
+      udpTimeoutSec: 60,
+    });
     assert.deepEqual(
       records.map((r) => r.packets_src),
       [2, 1],

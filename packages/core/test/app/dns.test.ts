@@ -1,0 +1,170 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { type DnsRecord, parseDnsAnswers } from '../../src/app/dns.ts';
+import {
+  be16,
+  concat,
+  dnsHeader,
+  dnsName,
+  dnsPtr,
+  dnsQuery,
+  dnsRR,
+  hex,
+  inspect,
+  TCP,
+  UDP,
+} from './builders.ts';
+
+/** www.example.com CNAME -> web.example.net CNAME -> edge.cdn.example, which has A and AAAA records. */
+function cnameChainResponse(): Uint8Array {
+  const header = dnsHeader({ flags: 0x8180, qd: 1, an: 4 });
+  const question = concat(dnsName('WWW.Example.COM'), be16(1), be16(1)); // at offset 12
+  const q = 12;
+  // Answer 1 at offset 12 + question.length: www.example.com CNAME web.example.net
+  const a1Start = 12 + question.length;
+  const a1Target = concat(dnsName('web.example.net'));
+  const a1 = dnsRR(dnsPtr(q), 5, 300, a1Target);
+  const webAt = a1Start + 2 + 10; // rdata of answer 1 (owner is a 2-byte pointer)
+  // Answer 2: web.example.net CNAME edge.cdn + pointer into "example" ... use a suffix pointer to "example.net"?
+  // Keep it simple but compressed: "edge.cdn" + pointer to "example.com" suffix of the question (offset q + 4).
+  const a2Target = concat([4], hex('65646765'), [3], hex('63646e'), dnsPtr(q + 4));
+  const a2 = dnsRR(dnsPtr(webAt), 5, 60, a2Target);
+  const edgeAt = a1Start + a1.length + 2 + 10;
+  const a3 = dnsRR(dnsPtr(edgeAt), 1, 20, [192, 0, 2, 7]);
+  const a4 = dnsRR(dnsPtr(edgeAt), 28, 0xfffffff0, hex('20010db8000000000000000000000001'));
+  return concat(header, question, a1, a2, a3, a4);
+}
+
+function collect(b: Uint8Array, tcp = false): { ok: boolean; records: DnsRecord[] } {
+  const records: DnsRecord[] = [];
+  const ok = parseDnsAnswers(b, tcp, (r) => records.push(r));
+  return { ok, records };
+}
+
+test('CNAME chain with A and AAAA, compressed names, canonical IPv6', () => {
+  const { ok, records } = collect(cnameChainResponse());
+  assert.equal(ok, true);
+  assert.deepEqual(records, [
+    { name: 'www.example.com', type: 'CNAME', value: 'web.example.net', ttl: 300 },
+    { name: 'web.example.net', type: 'CNAME', value: 'edge.cdn.example.com', ttl: 60 },
+    { name: 'edge.cdn.example.com', type: 'A', value: '192.0.2.7', ttl: 20 },
+    { name: 'edge.cdn.example.com', type: 'AAAA', value: '2001:db8::1', ttl: 0xfffffff0 },
+  ]);
+});
+
+test('TCP framing with the 2-byte length prefix', () => {
+  const msg = cnameChainResponse();
+  const { ok, records } = collect(concat(be16(msg.length), msg), true);
+  assert.equal(ok, true);
+  assert.equal(records.length, 4);
+  // Length prefix longer than the bytes present.
+  assert.equal(collect(concat(be16(msg.length + 1), msg), true).ok, false);
+  assert.equal(collect(Uint8Array.from([0]), true).ok, false);
+});
+
+test('queries and error responses are well-formed but yield no records', () => {
+  assert.deepEqual(collect(dnsQuery('example.com')), { ok: true, records: [] });
+  const nx = concat(dnsHeader({ flags: 0x8183, qd: 1 }), dnsName('nope.example'), be16(1), be16(1));
+  assert.deepEqual(collect(nx), { ok: true, records: [] });
+});
+
+test('compression loops and bad pointers are rejected', () => {
+  // Answer owner is a pointer to itself.
+  const header = dnsHeader({ flags: 0x8180, qd: 1, an: 1 });
+  const question = concat(dnsName('a.example'), be16(1), be16(1));
+  const selfAt = 12 + question.length;
+  const loop = concat(header, question, dnsRR(dnsPtr(selfAt), 1, 1, [1, 2, 3, 4]));
+  assert.equal(collect(loop).ok, false);
+  // Two labels pointing at each other: "x" + ptr(back to x).
+  const twoStep = concat(
+    header,
+    question,
+    [1, 0x78],
+    dnsPtr(selfAt),
+    be16(1),
+    be16(1),
+    [0, 0, 0, 1],
+    be16(4),
+    [1, 2, 3, 4],
+  );
+  assert.equal(collect(twoStep).ok, false);
+  // Forward pointer.
+  const forward = concat(
+    header,
+    question,
+    dnsPtr(0x3fff),
+    be16(1),
+    be16(1),
+    [0, 0, 0, 1],
+    be16(4),
+    [1, 2, 3, 4],
+  );
+  assert.equal(collect(forward).ok, false);
+  // Reserved label type 0x40.
+  const reserved = concat(dnsHeader({ flags: 0x0100, qd: 1 }), [0x41, 0x61, 0], be16(1), be16(1));
+  assert.equal(collect(reserved).ok, false);
+});
+
+test('malformed messages are rejected', () => {
+  const good = cnameChainResponse();
+  assert.equal(collect(good.subarray(0, 11)).ok, false);
+  assert.equal(collect(good.subarray(0, good.length - 3)).ok, false); // cut inside the last record
+  const counts = Uint8Array.from(good);
+  counts[7] = 200; // ancount far beyond the length
+  assert.equal(collect(counts).ok, false);
+  // A name longer than 255 bytes.
+  const long = `${'a'.repeat(63)}.`.repeat(4) + 'b';
+  assert.equal(collect(dnsQuery(long)).ok, false);
+});
+
+test('truncated (TC) responses still yield their complete answers', () => {
+  const header = dnsHeader({ flags: 0x8380, qd: 1, an: 2 });
+  const question = concat(dnsName('t.example'), be16(1), be16(1));
+  const a = dnsRR(dnsPtr(12), 1, 5, [10, 0, 0, 1]);
+  const cut = dnsRR(dnsPtr(12), 1, 5, [10, 0, 0, 2]).subarray(0, 6);
+  const { ok, records } = collect(concat(header, question, a, cut));
+  assert.equal(ok, true);
+  assert.deepEqual(records, [{ name: 't.example', type: 'A', value: '10.0.0.1', ttl: 5 }]);
+});
+
+test('odd label bytes are escaped', () => {
+  const header = dnsHeader({ flags: 0x8180, qd: 0, an: 1 });
+  const owner = concat([3, 0x61, 0x2e, 0x20], dnsName('example'));
+  const { records } = collect(concat(header, dnsRR(owner, 1, 1, [1, 1, 1, 1])));
+  assert.equal(records[0].name, 'a\\.\\032.example');
+});
+
+test('inspector labels DNS, mDNS, LLMNR and DNS over TCP', () => {
+  const q = dnsQuery('example.com');
+  assert.equal(inspect(UDP, 40000, 53, [[q, true]]).result.app, 'dns');
+  assert.equal(inspect(UDP, 40000, 53, [[q, true]]).finishedAt, 1);
+  // DNS on an unusual port is still DNS: the payload decides.
+  assert.equal(inspect(UDP, 40000, 5300, [[q, true]]).result.app, 'dns');
+  assert.equal(inspect(UDP, 5353, 5353, [[dnsQuery('printer.local', 12, 0), true]]).result.app, 'mdns');
+  // mDNS announcement: a response with no question.
+  const announce = concat(
+    dnsHeader({ flags: 0x8400, qd: 0, an: 1 }),
+    dnsRR(dnsName('printer.local'), 1, 120, [192, 168, 1, 9]),
+  );
+  assert.equal(inspect(UDP, 5353, 5353, [[announce, false]]).result.app, 'mdns');
+  assert.equal(inspect(UDP, 50000, 5355, [[dnsQuery('host', 28, 0), true]]).result.app, 'llmnr');
+  const tcpMsg = concat(be16(q.length), q);
+  assert.equal(inspect(TCP, 40000, 53, [[tcpMsg, true]]).result.app, 'dns');
+  // Length prefix written on its own, then the message in two segments.
+  const r = inspect(TCP, 40000, 53, [
+    [tcpMsg.subarray(0, 2), true],
+    [tcpMsg.subarray(2, 16), true],
+    [tcpMsg.subarray(16), true],
+  ]);
+  assert.deepEqual([r.result.app, r.finishedAt], ['dns', 3]);
+  // Server-only: a response.
+  const resp = cnameChainResponse();
+  assert.equal(inspect(TCP, 40000, 53, [[concat(be16(resp.length), resp), false]]).result.app, 'dns');
+});
+
+test('inspector does not label DNS-like junk', () => {
+  const header = dnsHeader({ flags: 0x0100, qd: 1 });
+  assert.equal(inspect(UDP, 1, 2, [[concat(header, [0xff, 0xff, 0xff]), true]]).result.app, 'unknown');
+  const zero = new Uint8Array(40);
+  assert.equal(inspect(UDP, 1, 2, [[zero, true]]).result.app, 'unknown');
+});
