@@ -115,7 +115,8 @@ function skipRecords(b: Uint8Array, base: number, end: number, p: number, count:
 function headerPlausible(b: Uint8Array, base: number, len: number, allowNbnsOpcodes: boolean): boolean {
   if (len < HEADER_LEN) return false;
   const opcode = (b[base + 2] >> 3) & 0x0f;
-  const opcodeOk = opcode === 0 || opcode === 2 || opcode === 4 || opcode === 5 || (allowNbnsOpcodes && opcode <= 9);
+  const opcodeOk =
+    opcode === 0 || opcode === 2 || opcode === 4 || opcode === 5 || (allowNbnsOpcodes && opcode <= 9);
   if (!opcodeOk || (b[base + 3] & 0x40) !== 0 || (b[base + 3] & 0x0f) > 10) return false;
   const qd = u16(b, base + 4);
   const rr = u16(b, base + 6) + u16(b, base + 8) + u16(b, base + 10);
@@ -134,7 +135,13 @@ export const DNS_NEED_MORE = 2;
  * questions, and DNS_NEED_MORE is returned while the questions are not all in yet.
  * Queries need at least one question; responses without questions (mDNS announcements) need an answer.
  */
-export function probeDns(b: Uint8Array, base: number, end: number, msgLen = end - base, nbns = false): number {
+export function probeDns(
+  b: Uint8Array,
+  base: number,
+  end: number,
+  msgLen = end - base,
+  nbns = false,
+): number {
   const complete = end - base >= msgLen;
   if (complete) end = base + msgLen;
   if (end - base < HEADER_LEN) return complete ? DNS_NO : DNS_NEED_MORE;

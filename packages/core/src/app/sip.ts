@@ -61,7 +61,10 @@ export function parseSipRequest(b: Uint8Array): SipRequestInfo | Verdict {
   const u = m + 1;
   const sips = matchAsciiCI(b, u, 'sips:');
   const sip = sips || matchAsciiCI(b, u, 'sip:');
-  if (!sip && !matchAsciiCI(b, u, 'tel:')) return b.length < u + 5 ? 'more' : 'no';
+  if (!sip && !matchAsciiCI(b, u, 'tel:')) {
+    // Too short to tell: more bytes are worth waiting for only if they could still spell a SIP URI scheme.
+    return b.length < u + 5 && (prefixOf(b, u, 'sips:') || prefixOf(b, u, 'tel:')) ? 'more' : 'no';
+  }
   const end = requestLine(b, m, 'SIP/2.0');
   if (typeof end !== 'number') return end;
   if (!sip) return { host: null };
@@ -80,6 +83,14 @@ export function parseSipRequest(b: Uint8Array): SipRequestInfo | Verdict {
     }
   }
   return { host: hostName(b, s, e) };
+}
+
+/** True when b[from, b.length) is a (case-insensitive) prefix of `lit` (lower case). */
+function prefixOf(b: Uint8Array, from: number, lit: string): boolean {
+  for (let i = from; i < b.length; i++) {
+    if (i - from >= lit.length || (b[i] | 0x20) !== lit.charCodeAt(i - from)) return false;
+  }
+  return true;
 }
 
 /** RFC 3261 §7.2: Status-Line = SIP-Version SP Status-Code SP Reason-Phrase CRLF. */
