@@ -92,7 +92,9 @@ export class ByteWriter {
 // TLS (RFC 8446)
 
 const TLS13_SUITES = [0x1301, 0x1302, 0x1303];
-const TLS12_SUITES = [0xc02b, 0xc02f, 0xc02c, 0xc030, 0xcca9, 0xcca8, 0xc013, 0xc014, 0x009c, 0x009d, 0x002f, 0x0035];
+const TLS12_SUITES = [
+  0xc02b, 0xc02f, 0xc02c, 0xc030, 0xcca9, 0xcca8, 0xc013, 0xc014, 0x009c, 0x009d, 0x002f, 0x0035,
+];
 const SIG_ALGS = [0x0403, 0x0804, 0x0401, 0x0503, 0x0805, 0x0501, 0x0806, 0x0601];
 const GREASE = [0x0a0a, 0x1a1a, 0x2a2a, 0x3a3a, 0x4a4a, 0x5a5a, 0x6a6a, 0x7a7a, 0x8a8a, 0x9a9a, 0xaaaa];
 
@@ -148,10 +150,17 @@ export function clientHelloMessage(rng: Rng, o: ClientHelloOptions): Uint8Array 
   w.end(names).end(alpn);
   if (!o.quic) w.u16(0x0005).u16(5).u8(1).u16(0).u16(0); // status_request (OCSP)
   // signature_algorithms
-  w.u16(0x000d).u16(2 + 2 * SIG_ALGS.length).u16(2 * SIG_ALGS.length);
+  w.u16(0x000d)
+    .u16(2 + 2 * SIG_ALGS.length)
+    .u16(2 * SIG_ALGS.length);
   for (const s of SIG_ALGS) w.u16(s);
   // key_share: one x25519 share
-  w.u16(0x0033).u16(2 + 4 + 32).u16(4 + 32).u16(0x001d).u16(32).bytes(rng.bytes(32));
+  w.u16(0x0033)
+    .u16(2 + 4 + 32)
+    .u16(4 + 32)
+    .u16(0x001d)
+    .u16(32)
+    .bytes(rng.bytes(32));
   w.u16(0x002d).u16(2).u8(1).u8(1); // psk_key_exchange_modes: psk_dhe_ke
   // supported_versions
   if (o.quic) w.u16(0x002b).u16(3).u8(2).u16(0x0304);
@@ -166,7 +175,10 @@ export function clientHelloMessage(rng: Rng, o: ClientHelloOptions): Uint8Array 
     tp.u8(0x03).u8(2).u16(0x45ac); // max_udp_payload_size = 1452
     w.u16(0x0039).u16(tp.len).bytes(tp.out());
   }
-  if (grease >= 0) w.u16((grease + 0x1010) & 0xffff).u16(1).u8(0);
+  if (grease >= 0)
+    w.u16((grease + 0x1010) & 0xffff)
+      .u16(1)
+      .u8(0);
   // padding (RFC 7685) to a 512-byte handshake message, as browsers do
   if (o.grease && !o.quic) {
     const room = 512 - (w.len + 4);
@@ -190,7 +202,12 @@ export function clientHelloRecord(rng: Rng, o: ClientHelloOptions): Uint8Array {
  * first encrypted record, or (1.2) the header of the Certificate record. `flightBytes` is the whole flight's
  * length; the caller fills the rest with opaque bytes.
  */
-export function serverFlightHead(rng: Rng, tls13: boolean, alpn: string | null, flightBytes: number): Uint8Array {
+export function serverFlightHead(
+  rng: Rng,
+  tls13: boolean,
+  alpn: string | null,
+  flightBytes: number,
+): Uint8Array {
   const w = new ByteWriter(200);
   w.u8(22).u16(0x0303);
   const rec = w.begin(2);
@@ -207,13 +224,19 @@ export function serverFlightHead(rng: Rng, tls13: boolean, alpn: string | null, 
     w.u16(0xff01).u16(1).u8(0);
     w.u16(0x0017).u16(0);
     if (alpn) {
-      w.u16(0x0010).u16(alpn.length + 3).u16(alpn.length + 1).u8(alpn.length).ascii(alpn);
+      w.u16(0x0010)
+        .u16(alpn.length + 3)
+        .u16(alpn.length + 1)
+        .u8(alpn.length)
+        .ascii(alpn);
     }
   }
   w.end(exts).end(hs).end(rec);
   if (tls13) w.u8(20).u16(0x0303).u16(1).u8(1); // change_cipher_spec
   const rest = Math.max(1, Math.min(16384 + 256, flightBytes - w.len - 5));
-  w.u8(tls13 ? 23 : 22).u16(0x0303).u16(rest);
+  w.u8(tls13 ? 23 : 22)
+    .u16(0x0303)
+    .u16(rest);
   return w.out();
 }
 
@@ -245,8 +268,21 @@ const USER_AGENTS = [
   'Microsoft-CryptoAPI/10.0',
   'okhttp/4.12.0',
 ];
-const PATHS = ['/', '/index.html', '/favicon.ico', '/api/v1/status', '/static/app.js', '/images/logo.png', '/ocsp'];
-const CONTENT_TYPES = ['text/html; charset=utf-8', 'application/json', 'image/jpeg', 'application/javascript'];
+const PATHS = [
+  '/',
+  '/index.html',
+  '/favicon.ico',
+  '/api/v1/status',
+  '/static/app.js',
+  '/images/logo.png',
+  '/ocsp',
+];
+const CONTENT_TYPES = [
+  'text/html; charset=utf-8',
+  'application/json',
+  'image/jpeg',
+  'application/javascript',
+];
 
 export function httpRequest(rng: Rng, host: string): Uint8Array {
   const path = rng.chance(0.5) ? rng.pick(PATHS) : `/${rng.u32().toString(36)}/${rng.u32().toString(36)}.js`;
@@ -303,7 +339,13 @@ export interface DnsAnswer {
 }
 
 /** A response echoing the question, with answers owned by the query name (or a CNAME chain's target). */
-export function dnsResponse(id: number, name: string, qtype: number, rcode: number, answers: DnsAnswer[]): Uint8Array {
+export function dnsResponse(
+  id: number,
+  name: string,
+  qtype: number,
+  rcode: number,
+  answers: DnsAnswer[],
+): Uint8Array {
   const w = new ByteWriter(128 + name.length);
   dnsHeader(w, id, 0x8180 | rcode, 1, answers.length, 1);
   dnsName(w, name);
@@ -347,7 +389,11 @@ export function ascii(s: string): Uint8Array {
 
 /** An SSH binary packet header (packet_length, padding_length, msg code); the body is opaque. */
 export function sshPacketHead(total: number, msg: number): Uint8Array {
-  return new ByteWriter(6).u32(total - 4).u8(4).u8(msg).out();
+  return new ByteWriter(6)
+    .u32(total - 4)
+    .u8(4)
+    .u8(msg)
+    .out();
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -419,9 +465,19 @@ export function quicClientInitial(
 }
 
 /** The unencrypted-looking start of a server long-header packet (type 0 Initial, 2 Handshake). */
-export function quicLongHead(type: number, dcid: Uint8Array, scid: Uint8Array, packetBytes: number): Uint8Array {
+export function quicLongHead(
+  type: number,
+  dcid: Uint8Array,
+  scid: Uint8Array,
+  packetBytes: number,
+): Uint8Array {
   const w = new ByteWriter(64);
-  w.u8(0xc0 | (type << 4) | 1).u32(1).u8(dcid.length).bytes(dcid).u8(scid.length).bytes(scid);
+  w.u8(0xc0 | (type << 4) | 1)
+    .u32(1)
+    .u8(dcid.length)
+    .bytes(dcid)
+    .u8(scid.length)
+    .bytes(scid);
   if (type === 0) w.u8(0);
   putVarint2(w, Math.max(20, Math.min(0x3fff, packetBytes - w.len - 2)));
   return w.out();

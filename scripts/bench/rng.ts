@@ -77,7 +77,7 @@ export class Rng {
   /** Log-normal with the given median and shape, clamped to [lo, hi]. */
   logNormal(median: number, sigma: number, lo: number, hi: number): number {
     const x = median * Math.exp(sigma * this.normal());
-    return x < lo ? lo : x > hi ? hi : x;
+    return Math.min(Math.max(x, lo), hi);
   }
 
   /** A skewed index in [0, n): index 0 is the most popular (P(index < x) = (x/n)^(1/k)). */
