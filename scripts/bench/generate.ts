@@ -22,6 +22,7 @@
 //
 // The file goes to bench-data/ (gitignored) with a sidecar JSON of its parameters, size and packet count; a
 // later run with the same parameters reuses it.
+import { createHash } from 'node:crypto';
 import {
   closeSync,
   existsSync,
@@ -82,6 +83,8 @@ export interface GenerateParams {
 
 export interface CaptureInfo {
   generator: number;
+  /** SHA-256 (first 16 hex digits) of the generator's sources: any change to them regenerates the capture. */
+  sourceHash: string;
   params: GenerateParams;
   path: string;
   bytes: number;
@@ -180,64 +183,19 @@ function parseV6(s: string): Uint8Array {
   return b;
 }
 
-const RESOLVERS_V4 = [
-  '8.8.8.8',
-  '8.8.4.4',
-  '1.1.1.1',
-  '1.0.0.1',
-  '9.9.9.9',
-  '208.67.222.222',
-  '149.112.112.112',
-].map(parseV4);
-const RESOLVERS_V6 = [
-  '2001:4860:4860::8888',
-  '2001:4860:4860::8844',
-  '2606:4700:4700::1111',
-  '2620:fe::fe',
-].map(parseV6);
+const RESOLVERS_V4 = '8.8.8.8 8.8.4.4 1.1.1.1 1.0.0.1 9.9.9.9 208.67.222.222 149.112.112.112'
+  .split(' ')
+  .map(parseV4);
+const RESOLVERS_V6 = '2001:4860:4860::8888 2001:4860:4860::8844 2606:4700:4700::1111 2620:fe::fe'
+  .split(' ')
+  .map(parseV6);
 
 const SYLLABLES =
-  'ka lo mi net ra zo tek flux bit star cloud data shop news play gram via on go box hub pix tube line mark sync ar ve lu sa'.split(
-    ' ',
-  );
-const SUBDOMAINS = [
-  'www',
-  'www',
-  'api',
-  'cdn',
-  'static',
-  'img',
-  'm',
-  'login',
-  'edge',
-  'assets',
-  'video',
-  'update',
-  'push',
-  'ws',
-  'app',
-  'mail',
-];
-const TLDS = [
-  'com',
-  'com',
-  'com',
-  'net',
-  'org',
-  'io',
-  'de',
-  'co.uk',
-  'fr',
-  'jp',
-  'ru',
-  'com.br',
-  'nl',
-  'it',
-  'app',
-  'tv',
-  'pl',
-  'in',
-];
+  'ka lo mi net ra zo tek flux bit star cloud data shop news play gram via on go box hub pix tube line mark'
+    .concat(' sync ar ve lu sa')
+    .split(' ');
+const SUBDOMAINS = 'www www api cdn static img m login edge assets video update push ws app mail'.split(' ');
+const TLDS = 'com com com net org io de co.uk fr jp ru com.br nl it app tv pl in'.split(' ');
 
 class World {
   readonly clients4: Uint8Array[] = [];
@@ -282,8 +240,8 @@ class World {
     for (let i = 0; i < 4; i++) {
       const a = rng.bytes(6);
       const b = rng.bytes(6);
-      a[0] = (a[0] & 0xfc) | 0x00;
-      b[0] = (b[0] & 0xfc) | 0x00;
+      a[0] &= 0xfc; // unicast, globally administered
+      b[0] &= 0xfc;
       this.macs.push([a, b]);
     }
   }
@@ -521,15 +479,15 @@ class Generator {
   /** Picks a flow kind by share of flows. */
   private kind(): number {
     const x = this.rng.next();
-    if (x < 0.3) return K.dns;
-    if (x < 0.62) return K.tls;
-    if (x < 0.69) return K.http;
+    if (x < 0.36) return K.dns;
+    if (x < 0.64) return K.tls;
+    if (x < 0.7) return K.http;
     if (x < 0.77) return K.quic;
-    if (x < 0.787) return K.ssh;
-    if (x < 0.8) return K.ntp;
-    if (x < 0.86) return K['tcp-other'];
-    if (x < 0.89) return K['tcp-failed'];
-    if (x < 0.996) return K['udp-other'];
+    if (x < 0.775) return K.ssh;
+    if (x < 0.79) return K.ntp;
+    if (x < 0.84) return K['tcp-other'];
+    if (x < 0.87) return K['tcp-failed'];
+    if (x < 0.9992) return K['udp-other'];
     return K.rtp;
   }
 
@@ -556,7 +514,7 @@ class Generator {
     const mbps = rng.logNormal(25, 1.2, 1, 900); // bits per microsecond
     sh.gap[S] = ((mss + 54) * 8) / mbps;
     sh.gap[C] = ((mss + 54) * 8) / Math.min(mbps, rng.logNormal(10, 1, 1, 200));
-    sh.ackEvery = rng.chance(0.8) ? 2 : 1;
+    sh.ackEvery = rng.chance(0.6) ? 2 : 1;
     sh.maxCwnd = rng.range(16, 128);
     const name = w.hosts[host];
 
@@ -684,8 +642,8 @@ class Generator {
   /** A response size: mostly small objects, a heavy tail of downloads and media segments. */
   private responseBytes(): number {
     const rng = this.rng;
-    if (rng.chance(0.03)) return Math.round(rng.logNormal(400_000, 1.1, 60_000, 6_000_000));
-    return Math.round(rng.logNormal(2_200, 1.3, 40, 200_000));
+    if (rng.chance(0.003)) return Math.round(rng.logNormal(150_000, 1, 40_000, 3_000_000));
+    return Math.round(rng.logNormal(420, 1.4, 30, 150_000));
   }
 
   private requestBytes(): number {
@@ -723,7 +681,11 @@ class Generator {
     });
     t = p.send(C, hello.length, p.msg(hello), t + p.react(C));
     const tls13 = rng.chance(0.8);
-    const flight = Math.round(rng.logNormal(tls13 ? 3600 : 4400, 0.35, 1300, 12000));
+    // 40% of TLS 1.3 connections resume a session: no certificate in the server's flight.
+    const flight =
+      tls13 && rng.chance(0.4)
+        ? Math.round(rng.logNormal(280, 0.3, 150, 700))
+        : Math.round(rng.logNormal(tls13 ? 3600 : 4400, 0.35, 1300, 12000));
     t = p.send(
       S,
       flight,
@@ -734,11 +696,13 @@ class Generator {
     t = p.send(C, req, p.msg(clientFinishedHead(req - 64)), t + p.react(C));
     let resp = this.responseBytes();
     t = p.send(S, resp, p.msg(appDataHead(resp)), t + p.react(S) + rng.exp(15 * MS));
-    const n = this.rounds(1.2);
+    const n = this.rounds(1);
     for (let i = 0; i < n; i++) {
-      req = this.requestBytes();
+      // some rounds are keep-alives (HTTP/2 PING and the like)
+      const ping = rng.chance(0.3);
+      req = ping ? rng.range(30, 60) : this.requestBytes();
       t = p.send(C, req, p.msg(appDataHead(req)), t + this.think());
-      resp = this.responseBytes();
+      resp = ping ? rng.range(30, 60) : this.responseBytes();
       t = p.send(S, resp, p.msg(appDataHead(resp)), t + p.react(S) + rng.exp(15 * MS));
     }
     this.closeTcp(t);
@@ -780,11 +744,11 @@ class Generator {
       t = p.send(C, rng.range(44, 700), 0, t + p.react(C) + rng.exp(50 * MS));
       t = p.send(S, rng.range(28, 120), 0, t + p.react(S));
     }
-    if (rng.chance(0.15)) {
-      const bytes = Math.round(rng.logNormal(300_000, 1.3, 20_000, 8_000_000));
+    if (rng.chance(0.04)) {
+      const bytes = Math.round(rng.logNormal(100_000, 1.2, 20_000, 4_000_000));
       t = p.send(rng.chance(0.5) ? C : S, bytes, 0, t + this.think());
     } else {
-      const keys = Math.round(rng.logNormal(60, 1, 3, 1500));
+      const keys = Math.round(rng.logNormal(40, 1, 3, 1000));
       for (let i = 0; i < keys; i++) {
         t = p.send(C, 36, 0, t + rng.exp(250 * MS), false);
         const out = rng.chance(0.9) ? 36 : rng.range(100, 3000);
@@ -804,7 +768,7 @@ class Generator {
     for (let i = 0; i < n; i++) {
       const req = Math.round(rng.logNormal(150, 1, 8, 20_000));
       t = p.send(C, req, i === 0 ? p.msg(magic) : 0, t + (i === 0 ? p.react(C) : this.think()));
-      const resp = Math.round(rng.logNormal(600, 1.5, 8, 2_000_000));
+      const resp = Math.round(rng.logNormal(400, 1.5, 8, 2_000_000));
       t = p.send(S, resp, 0, t + p.react(S) + rng.exp(5 * MS));
     }
     this.closeTcp(t);
@@ -886,7 +850,7 @@ class Generator {
     const cShort = p.msg(quicShortHead(rng, serverCid));
     const sShort = p.msg(quicShortHead(rng, scid));
     const dgram = rng.pick([1252, 1232, 1350]);
-    const n = 1 + this.rounds(1.5);
+    const n = 1 + this.rounds(0.7);
     for (let i = 0; i < n; i++) {
       t += i === 0 ? 50 : this.think();
       let req = this.requestBytes();
@@ -939,7 +903,7 @@ class Generator {
     const hi = p.msg(head);
     const n = rng.chance(0.5) ? 1 : Math.round(rng.logNormal(6, 1, 1, 400));
     const small = rng.logNormal(90, 0.7, 20, 1200);
-    const big = rng.logNormal(400, 0.9, 20, 1400);
+    const big = rng.logNormal(250, 0.9, 20, 1400);
     let t = t0;
     for (let i = 0; i < n; i++) {
       p.udp(t, C, Math.round(small * (0.7 + 0.6 * rng.next())), hi);
@@ -952,7 +916,7 @@ class Generator {
   private planRtp(t0: number): void {
     const rng = this.rng;
     const p = this.p;
-    const dur = rng.logNormal(40 * SEC, 0.9, 3 * SEC, 600 * SEC);
+    const dur = rng.logNormal(30 * SEC, 0.9, 3 * SEC, 400 * SEC);
     const pt = rng.pick([0, 8, 111]);
     const head = Uint8Array.of(0x80, pt);
     const hi = p.msg(head);
@@ -1085,6 +1049,14 @@ class FlowHeap {
 
 const POOL_BYTES = 1 << 20;
 const CHUNK_BYTES = 8 << 20;
+
+/** Hash of the files that decide the capture's bytes. */
+export function generatorSourceHash(): string {
+  const h = createHash('sha256');
+  for (const f of ['generate.ts', 'payloads.ts', 'rng.ts'])
+    h.update(readFileSync(join(REPO_ROOT, 'scripts/bench', f)));
+  return h.digest('hex').slice(0, 16);
+}
 
 /** Writes the capture; returns what the sidecar records. */
 export function generateCapture(
@@ -1268,6 +1240,7 @@ export function generateCapture(
   });
   return {
     generator: GENERATOR_VERSION,
+    sourceHash: generatorSourceHash(),
     params,
     path,
     bytes: written,
@@ -1330,6 +1303,7 @@ export function ensureCapture(
       const info = JSON.parse(readFileSync(sidecar, 'utf8')) as CaptureInfo;
       const same =
         info.generator === GENERATOR_VERSION &&
+        info.sourceHash === generatorSourceHash() &&
         info.params.sizeMb === params.sizeMb &&
         info.params.seed === params.seed &&
         info.params.durationSec === params.durationSec &&

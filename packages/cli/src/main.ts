@@ -1,5 +1,6 @@
 import { CapstreamError, type CaptureSummary } from '@capstream/core';
 import { Command, CommanderError, Option } from 'commander';
+import { demoCommand } from './commands/demo.ts';
 import { FLOW_FORMATS, flowsCommand } from './commands/flows.ts';
 import { infoCommand } from './commands/info.ts';
 import { EXIT_BROKEN_CAPTURE, EXIT_OK, EXIT_USAGE } from './errors.ts';
@@ -44,6 +45,16 @@ function program(result: { summary: (CaptureSummary & { label: string }) | null 
     .option('--json', 'print JSON instead of text', false)
     .action(async (path: string, opts) => {
       result.summary = await infoCommand(path, opts);
+    });
+
+  cli
+    .command('demo')
+    .description(
+      "Write the project's own sample capture (first time) and show what Capstream sees in it. `npm start` runs this.",
+    )
+    .option('--data <dir>', 'where the sample capture is kept', '.data')
+    .action(async (opts) => {
+      await demoCommand(opts);
     });
 
   return cli;

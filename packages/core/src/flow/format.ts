@@ -19,7 +19,7 @@ export function csvLine(rec: Record<string, unknown>, fields: readonly string[] 
 }
 
 const TABLE_COLUMNS: { field: keyof FlowRecord; title: string; width: number; right?: boolean }[] = [
-  { field: 'first_seen', title: 'FIRST SEEN', width: 27 },
+  { field: 'first_seen', title: 'FIRST SEEN', width: 30 },
   { field: 'ip_proto', title: 'PROTO', width: 5, right: true },
   { field: 'src_ip', title: 'SOURCE', width: 39 },
   { field: 'src_port', title: 'SPORT', width: 5, right: true },

@@ -3,6 +3,7 @@ export * from './address.ts';
 export { concat } from './bytes.ts';
 export * from './conversations.ts';
 export * from './packets.ts';
+export * from './payloads.ts';
 export * from './pcap-writer.ts';
 export {
   BLOCK_CUSTOM,
@@ -24,3 +25,4 @@ export {
   writePcapng,
   writePcapngFile,
 } from './pcapng-writer.ts';
+export * from './sample.ts';
