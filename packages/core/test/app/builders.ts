@@ -22,7 +22,7 @@ export {
   tlsRecords,
 } from '../../src/testing/payloads.ts';
 
-import { ascii, be16, join as concat } from '../../src/testing/payloads.ts';
+import { join as concat } from '../../src/testing/payloads.ts';
 
 // ---------------------------------------------------------------- QUIC
 
