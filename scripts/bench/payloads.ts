@@ -198,61 +198,31 @@ export function clientHelloRecord(rng: Rng, o: ClientHelloOptions): Uint8Array {
 }
 
 /**
- * The start of a server's first flight: ServerHello record, then (1.3) ChangeCipherSpec and the header of the
- * first encrypted record, or (1.2) the header of the Certificate record. `flightBytes` is the whole flight's
- * length; the caller fills the rest with opaque bytes.
+ * A TLS 1.3 ServerHello record (x25519 key share, TLS_AES_128_GCM_SHA256) and ChangeCipherSpec: the plaintext
+ * start of a server's first flight. The rest (encrypted extensions, certificate, finished) is opaque records.
  */
-export function serverFlightHead(
-  rng: Rng,
-  tls13: boolean,
-  alpn: string | null,
-  flightBytes: number,
-): Uint8Array {
+export function serverHello(rng: Rng): Uint8Array {
   const w = new ByteWriter(200);
   w.u8(22).u16(0x0303);
   const rec = w.begin(2);
   w.u8(2); // server_hello
   const hs = w.begin(3);
   w.u16(0x0303).bytes(rng.bytes(32));
-  w.u8(32).bytes(rng.bytes(32)); // echoed session id
-  w.u16(tls13 ? 0x1301 : 0xc02f).u8(0);
+  w.u8(32).bytes(rng.bytes(32)); // echoed legacy_session_id
+  w.u16(0x1301).u8(0);
   const exts = w.begin(2);
-  if (tls13) {
-    w.u16(0x002b).u16(2).u16(0x0304);
-    w.u16(0x0033).u16(36).u16(0x001d).u16(32).bytes(rng.bytes(32));
-  } else {
-    w.u16(0xff01).u16(1).u8(0);
-    w.u16(0x0017).u16(0);
-    if (alpn) {
-      w.u16(0x0010)
-        .u16(alpn.length + 3)
-        .u16(alpn.length + 1)
-        .u8(alpn.length)
-        .ascii(alpn);
-    }
-  }
+  w.u16(0x002b).u16(2).u16(0x0304);
+  w.u16(0x0033).u16(36).u16(0x001d).u16(32).bytes(rng.bytes(32));
   w.end(exts).end(hs).end(rec);
-  if (tls13) w.u8(20).u16(0x0303).u16(1).u8(1); // change_cipher_spec
-  const rest = Math.max(1, Math.min(16384 + 256, flightBytes - w.len - 5));
-  w.u8(tls13 ? 23 : 22)
-    .u16(0x0303)
-    .u16(rest);
+  w.u8(20).u16(0x0303).u16(1).u8(1); // change_cipher_spec
   return w.out();
 }
 
-/** The header of a TLS application_data record (the body is opaque). */
-export function appDataHead(len: number): Uint8Array {
-  const n = Math.max(1, Math.min(16384 + 256, len - 5));
-  return Uint8Array.of(23, 3, 3, n >>> 8, n & 0xff);
-}
-
-/** ChangeCipherSpec + encrypted Finished (TLS 1.3 client's second flight), then an application_data header. */
-export function clientFinishedHead(appBytes: number): Uint8Array {
-  const w = new ByteWriter(96);
+/** ChangeCipherSpec + encrypted Finished: the start of a TLS 1.3 client's second flight. */
+export function clientFinished(rng: Rng): Uint8Array {
+  const w = new ByteWriter(64);
   w.u8(20).u16(0x0303).u16(1).u8(1);
-  w.u8(23).u16(0x0303).u16(53).zeros(53);
-  const n = Math.max(1, Math.min(16384 + 256, appBytes - 5));
-  w.u8(23).u16(0x0303).u16(n);
+  w.u8(23).u16(0x0303).u16(53).bytes(rng.bytes(53));
   return w.out();
 }
 
@@ -387,13 +357,80 @@ export function ascii(s: string): Uint8Array {
   return new ByteWriter(s.length).ascii(s).out();
 }
 
-/** An SSH binary packet header (packet_length, padding_length, msg code); the body is opaque. */
-export function sshPacketHead(total: number, msg: number): Uint8Array {
-  return new ByteWriter(6)
-    .u32(total - 4)
-    .u8(4)
-    .u8(msg)
-    .out();
+/** One unencrypted SSH binary packet (RFC 4253 §6): lengths, payload, random padding to a multiple of 8 (>= 4). */
+export function sshPacket(rng: Rng, payload: Uint8Array): Uint8Array {
+  let pad = 8 - ((5 + payload.length) % 8);
+  if (pad < 4) pad += 8;
+  const w = new ByteWriter(5 + payload.length + pad);
+  w.u32(1 + payload.length + pad)
+    .u8(pad)
+    .bytes(payload)
+    .bytes(rng.bytes(pad));
+  return w.out();
+}
+
+function sshString(w: ByteWriter, b: Uint8Array | string): void {
+  if (typeof b === 'string') w.u32(b.length).ascii(b);
+  else w.u32(b.length).bytes(b);
+}
+
+const SSH_KEX =
+  'curve25519-sha256,curve25519-sha256@libssh.org,ecdh-sha2-nistp256,ecdh-sha2-nistp384,diffie-hellman-group16-sha512';
+const SSH_HOSTKEY = 'ssh-ed25519,ecdsa-sha2-nistp256,rsa-sha2-512,rsa-sha2-256';
+const SSH_CIPHER =
+  'chacha20-poly1305@openssh.com,aes128-ctr,aes192-ctr,aes256-ctr,aes128-gcm@openssh.com,aes256-gcm@openssh.com';
+const SSH_MAC =
+  'umac-64-etm@openssh.com,umac-128-etm@openssh.com,hmac-sha2-256-etm@openssh.com,hmac-sha2-512-etm@openssh.com';
+
+/** SSH_MSG_KEXINIT (RFC 4253 §7.1) as an unencrypted packet. */
+export function sshKexInit(rng: Rng, client: boolean): Uint8Array {
+  const w = new ByteWriter(1024);
+  w.u8(20).bytes(rng.bytes(16));
+  sshString(
+    w,
+    client ? `${SSH_KEX},ext-info-c,kex-strict-c-v00@openssh.com` : `${SSH_KEX},kex-strict-s-v00@openssh.com`,
+  );
+  sshString(w, SSH_HOSTKEY);
+  for (let i = 0; i < 2; i++) sshString(w, SSH_CIPHER);
+  for (let i = 0; i < 2; i++) sshString(w, SSH_MAC);
+  for (let i = 0; i < 2; i++) sshString(w, 'none,zlib@openssh.com');
+  for (let i = 0; i < 2; i++) sshString(w, '');
+  w.u8(0).u32(0);
+  return sshPacket(rng, w.out());
+}
+
+/** SSH_MSG_KEX_ECDH_INIT (RFC 5656 §4) with a curve25519 public key. */
+export function sshEcdhInit(rng: Rng): Uint8Array {
+  const w = new ByteWriter(40);
+  w.u8(30);
+  sshString(w, rng.bytes(32));
+  return sshPacket(rng, w.out());
+}
+
+/** SSH_MSG_KEX_ECDH_REPLY (ed25519 host key, curve25519 key, signature) followed by SSH_MSG_NEWKEYS. */
+export function sshEcdhReplyNewKeys(rng: Rng): Uint8Array {
+  const key = new ByteWriter(64);
+  sshString(key, 'ssh-ed25519');
+  sshString(key, rng.bytes(32));
+  const sig = new ByteWriter(96);
+  sshString(sig, 'ssh-ed25519');
+  sshString(sig, rng.bytes(64));
+  const w = new ByteWriter(200);
+  w.u8(31);
+  sshString(w, key.out());
+  sshString(w, rng.bytes(32));
+  sshString(w, sig.out());
+  const reply = sshPacket(rng, w.out());
+  const newKeys = sshPacket(rng, Uint8Array.of(21));
+  const out = new Uint8Array(reply.length + newKeys.length);
+  out.set(reply, 0);
+  out.set(newKeys, reply.length);
+  return out;
+}
+
+/** SSH_MSG_NEWKEYS. */
+export function sshNewKeys(rng: Rng): Uint8Array {
+  return sshPacket(rng, Uint8Array.of(21));
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -1,0 +1,49 @@
+/**
+ * How stages talk. The contract is Kafka's, so the in-process transport and the Kafka transport
+ * are interchangeable:
+ *
+ * - A topic has partitions; a message's key picks its partition (the same key, the same
+ *   partition), and order is kept within a partition.
+ * - Delivery is at least once. A consumer group's position in a partition moves only when the
+ *   handler commits; after a restart the group resumes from its last commit, so everything after
+ *   it is delivered again. Handlers make their effects idempotent.
+ * - Commit after the work is durable (written downstream), never before.
+ * - Backpressure: `send` resolves once the transport has taken the messages and may wait while
+ *   consumers are far behind; a handler that is slow slows its partition's delivery.
+ */
+export interface Message<T> {
+  key: string;
+  value: T;
+}
+
+export interface Delivery<T> extends Message<T> {
+  topic: string;
+  partition: number;
+  offset: number;
+}
+
+export interface ConsumerContext {
+  /** Marks everything in this partition up to and including `offset` as done for the group. */
+  commit(partition: number, offset: number): Promise<void>;
+}
+
+export type Handler<T> = (batch: Delivery<T>[], ctx: ConsumerContext) => Promise<void>;
+
+export interface Subscription {
+  /** Stops delivery; resolves when the handler in flight has returned. Uncommitted work is redelivered later. */
+  close(): Promise<void>;
+}
+
+export interface Transport {
+  send<T>(topic: string, messages: Message<T>[]): Promise<void>;
+  /** Joins `group` on `topic`; each partition's batches go to `handler` one at a time, in order. */
+  subscribe<T>(topic: string, group: string, handler: Handler<T>): Promise<Subscription>;
+  close(): Promise<void>;
+}
+
+/** Stable partition for a key (FNV-1a), the same function on every transport. */
+export function partitionFor(key: string, partitions: number): number {
+  let h = 0x811c9dc5;
+  for (let i = 0; i < key.length; i++) h = Math.imul(h ^ key.charCodeAt(i), 0x01000193);
+  return (h >>> 0) % partitions;
+}
