@@ -326,7 +326,7 @@ export class FlowPlanner {
     const mbps = rng.logNormal(25, 1.2, 1, 900);
     sh.gap[S] = ((mss + 54) * 8) / mbps;
     sh.gap[C] = ((mss + 54) * 8) / Math.min(mbps, rng.logNormal(10, 1, 1, 200));
-    sh.ackEvery = rng.chance(0.6) ? 2 : 1;
+    sh.ackEvery = rng.chance(0.45) ? 2 : 1;
     sh.maxCwnd = rng.range(16, 128);
     const name = w.hosts[host];
 
@@ -473,10 +473,10 @@ export class FlowPlanner {
     t = p.send(C, bytes, m, t + p.react(C));
     [m, bytes] = p.tls(EMPTY.content, this.responseBytes());
     t = p.send(S, bytes, m, t + p.react(S) + rng.exp(15 * MS));
-    const n = this.rounds(1);
+    const n = this.rounds(1.4);
     for (let i = 0; i < n; i++) {
       // some rounds are keep-alives (HTTP/2 PING and the like)
-      const ping = rng.chance(0.3);
+      const ping = rng.chance(0.5);
       [m, bytes] = p.tls(EMPTY.content, ping ? rng.range(30, 60) : this.requestBytes());
       t = p.send(C, bytes, m, t + this.think());
       [m, bytes] = p.tls(EMPTY.content, ping ? rng.range(30, 60) : this.responseBytes());
@@ -682,8 +682,9 @@ export class FlowPlanner {
     const big = rng.logNormal(250, 0.9, 20, 1400);
     let t = t0;
     for (let i = 0; i < n; i++) {
-      p.udp(t, C, Math.round(small * (0.7 + 0.6 * rng.next())), hi);
-      if (rng.chance(0.9)) p.udp(t + p.react(S), S, Math.round(big * (0.7 + 0.6 * rng.next())), hi);
+      p.udp(t, C, Math.min(1400, Math.round(small * (0.7 + 0.6 * rng.next()))), hi);
+      if (rng.chance(0.9))
+        p.udp(t + p.react(S), S, Math.min(1400, Math.round(big * (0.7 + 0.6 * rng.next()))), hi);
       t += rng.exp(400 * MS);
     }
   }

@@ -556,9 +556,12 @@ function ndpiVersion(bin: string): string {
   }
 }
 
+/** HEAD's short hash, with '+local changes' when the labelling code differs from it. */
 function gitCommit(): string {
   try {
-    return execFileSync('git', ['rev-parse', '--short', 'HEAD'], { cwd: ROOT, encoding: 'utf8' }).trim();
+    const git = (...a: string[]) => execFileSync('git', a, { cwd: ROOT, encoding: 'utf8' }).trim();
+    const head = git('rev-parse', '--short', 'HEAD');
+    return git('status', '--porcelain', '--', 'packages/core/src') === '' ? head : `${head}+local changes`;
   } catch {
     return 'unknown';
   }
@@ -630,18 +633,19 @@ async function main(): Promise<number> {
       if (r.ndpi.flows.length > 0) ndpiSawThem++;
     }
     if (r.ndpi.failure !== null)
-      notes.push(`${r.file}: ndpiReader failed (${r.ndpi.failure}); ${r.ndpi.total} flows from it`);
+      notes.push(`${r.file}: ndpiReader failed (${r.ndpi.failure}); flows read before: ${r.ndpi.total}`);
     else if (r.ndpi.total === 0 && r.cap.total > 0)
       notes.push(`${r.file}: ndpiReader reported no flows (capstream: ${r.cap.total})`);
     if (r.cap.error !== null) notes.push(`${r.file}: capstream: ${r.cap.error}`);
   }
 
   const date = new Date().toISOString().slice(0, 10);
+  const commit = gitCommit();
   const command = `node --import tsx scripts/ndpi/agreement.ts${args.write ? ' --write' : ''}`;
   const capTotal = reports.reduce((s, r) => s + r.cap.total, 0);
   const ndpiTotal = reports.reduce((s, r) => s + r.ndpi.total, 0);
   const header = [
-    `capstream ${gitCommit()} vs ndpiReader (nDPI ${version}, ${NDPI_FLAGS.join(' ')}), ${date}`,
+    `capstream ${commit} vs ndpiReader (nDPI ${version}, ${NDPI_FLAGS.join(' ')}), ${date}`,
     `corpus ${args.corpus}: ${files.length} captures; flows: capstream ${capTotal}, nDPI ${ndpiTotal}`,
     `nDPI found flows in ${ndpiSawThem} of the ${withTcpUdp} captures where capstream found TCP/UDP flows`,
   ];
@@ -680,12 +684,13 @@ async function main(): Promise<number> {
     const md = [
       BEGIN,
       '',
-      `Measured ${date} with \`${command}\` on capstream \`${gitCommit()}\` and Debian's`,
-      `\`ndpiReader\` (nDPI ${version}, flags \`${NDPI_FLAGS.join(' ')}\`), over the ${files.length} captures of`,
-      `\`../shared/pcaps\` (capstream: ${capTotal} flows, nDPI: ${ndpiTotal}). nDPI found flows in ${ndpiSawThem} of`,
-      `the ${withTcpUdp} captures where capstream found TCP/UDP flows; the others are listed below.`,
-      `Unmatched 5-tuples (one tool only: tunnels nDPI does not open, fragments it does not reassemble, link`,
-      `types it cannot read): capstream-only ${reported.capOnlyTuples}, nDPI-only ${reported.ndpiOnlyTuples}.`,
+      `Measured ${date} with \`${command}\``,
+      `on capstream \`${commit}\` and Debian's \`ndpiReader\` (nDPI ${version}, flags`,
+      `\`${NDPI_FLAGS.join(' ')}\`), over the ${files.length} captures of \`../shared/pcaps\``,
+      `(capstream: ${capTotal} flows, nDPI: ${ndpiTotal}). nDPI found flows in ${ndpiSawThem} of the ${withTcpUdp}`,
+      'captures where capstream found TCP/UDP flows; the others are listed below. Unmatched 5-tuples',
+      '(one tool only: tunnels nDPI does not open, fragments it does not reassemble, link types it',
+      `cannot read): capstream-only ${reported.capOnlyTuples}, nDPI-only ${reported.ndpiOnlyTuples}.`,
       '',
       ...figuresMarkdown('nDPI as reported (its port and IP guesses included)', reported),
       ...figuresMarkdown(
@@ -703,7 +708,7 @@ async function main(): Promise<number> {
       '',
       '</details>',
       '',
-      '<details><summary>Captures nDPI could not read, or read without flows</summary>',
+      '<details><summary>Captures a tool could not read to the end, or where nDPI found no flow</summary>',
       '',
       '```text',
       ...notes,

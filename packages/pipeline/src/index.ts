@@ -1,3 +1,4 @@
+export * from './log.ts';
 export * from './memory-transport.ts';
 export * from './messages.ts';
 export * from './stage.ts';

@@ -37,19 +37,60 @@ export async function readCapture(
   onPacket: (p: PacketRecord) => void,
   opts: ReadOptions = {},
 ): Promise<ReadResult> {
-  const it = source[Symbol.asyncIterator]();
   const hash = opts.sha256 ? createHash('sha256') : null;
   let rawBytes = 0;
-  const take = async (): Promise<Uint8Array | null> => {
-    const r = await it.next();
-    if (r.done) return null;
-    const chunk = r.value;
+  const unwrapped = await unwrapCapture(source, (chunk) => {
     rawBytes += chunk.length;
     hash?.update(chunk);
     opts.onProgress?.(rawBytes);
-    return chunk;
-  };
+  });
+  const { gzip, bytes } = unwrapped;
 
+  const reader = new CaptureReader(onPacket);
+  opts.onLayout?.(reader.layout);
+  let error: CaptureError | null = null;
+  try {
+    for await (const chunk of bytes) reader.push(chunk);
+    reader.end();
+  } catch (e) {
+    if (e instanceof CaptureError) error = e;
+    else if (gzip && isZlibError(e)) error = gzipError(e as Error, reader.bytesRead);
+    else throw e;
+  }
+  if (hash) await unwrapped.drain();
+  return {
+    layout: reader.layout,
+    gzip,
+    rawBytes,
+    captureBytes: reader.bytesRead,
+    sha256: hash ? hash.digest('hex') : null,
+    error,
+  };
+}
+
+export interface Unwrapped {
+  gzip: boolean;
+  /** The capture's own bytes (decompressed when it was gzip). */
+  bytes: AsyncIterable<Uint8Array>;
+  /** Reads the rest of the raw source (after an early stop), so hashes and counts see it all. */
+  drain(): Promise<void>;
+}
+
+/**
+ * Looks at a capture's first bytes and unwraps gzip when they say so. `onRaw` sees every raw
+ * chunk as it is read (counting, hashing, progress).
+ */
+export async function unwrapCapture(
+  source: AsyncIterable<Uint8Array>,
+  onRaw: (chunk: Uint8Array) => void = () => {},
+): Promise<Unwrapped> {
+  const it = source[Symbol.asyncIterator]();
+  const take = async (): Promise<Uint8Array | null> => {
+    const r = await it.next();
+    if (r.done) return null;
+    onRaw(r.value);
+    return r.value;
+  };
   // Enough bytes to tell gzip from pcap from pcapng, however the source chunks them.
   const headParts: Uint8Array[] = [];
   let headLen = 0;
@@ -71,27 +112,18 @@ export async function readCapture(
     src.on('error', (e) => gunzip.destroy(e));
     bytes = src.pipe(gunzip);
   }
-
-  const reader = new CaptureReader(onPacket);
-  opts.onLayout?.(reader.layout);
-  let error: CaptureError | null = null;
-  try {
-    for await (const chunk of bytes) reader.push(chunk);
-    reader.end();
-  } catch (e) {
-    if (e instanceof CaptureError) error = e;
-    else if (gzip && isZlibError(e)) error = gzipError(e as Error, reader.bytesRead);
-    else throw e;
-  }
-  if (hash) while ((await take()) !== null);
   return {
-    layout: reader.layout,
     gzip,
-    rawBytes,
-    captureBytes: reader.bytesRead,
-    sha256: hash ? hash.digest('hex') : null,
-    error,
+    bytes,
+    drain: async () => {
+      while ((await take()) !== null);
+    },
   };
+}
+
+/** A zlib failure as a CaptureError at the given decompressed offset, or null if it is not one. */
+export function gzipFailure(e: unknown, at: number): CaptureError | null {
+  return isZlibError(e) ? gzipError(e as Error, at) : null;
 }
 
 function isZlibError(e: unknown): boolean {

@@ -1,0 +1,190 @@
+import { CaptureError, gzipFailure, unwrapCapture } from '@capstream/core';
+import {
+  type CaptureEvent,
+  type CaptureJob,
+  type Logger,
+  type Segment,
+  type Stage,
+  type Subscription,
+  silentLogger,
+  TOPICS,
+  type Transport,
+} from '@capstream/pipeline';
+import { Registry } from 'prom-client';
+import type { CaptureArchive } from './archive.ts';
+import { type IngestConfig, ingestConfig } from './config.ts';
+import { type IngestMetrics, ingestMetrics } from './metrics.ts';
+import { Segmenter } from './segmenter.ts';
+import type { OpenedSource } from './sources/source.ts';
+
+export { CaptureArchive } from './archive.ts';
+export { type IngestConfig, ingestConfig } from './config.ts';
+export { Segmenter } from './segmenter.ts';
+
+export interface IngestDeps {
+  transport: Transport;
+  /** Opens a job's source (the sources module; tests may pass their own). */
+  openSource: (job: CaptureJob) => Promise<OpenedSource>;
+  archive?: CaptureArchive | null;
+  log?: Logger;
+  registry?: Registry;
+}
+
+export interface IngestResult {
+  captureId: string;
+  bytesRead: number;
+  packets: number;
+  segments: number;
+  error: string | null;
+}
+
+export interface IngestStage extends Stage {
+  /** Reads one capture to its end (used by the job consumer and by live streams). */
+  ingest(job: CaptureJob, opened?: OpenedSource): Promise<IngestResult>;
+  readonly metrics: IngestMetrics;
+}
+
+/**
+ * The ingest stage: takes capture jobs, reads each source as a stream, cuts it into segments
+ * (key: capture id, so a capture's segments stay in order) and reports progress. A job's offset
+ * is committed once all its segments are handed to the transport.
+ */
+export function createIngestStage(partial: Partial<IngestConfig>, deps: IngestDeps): IngestStage {
+  const config = ingestConfig(partial);
+  const log = deps.log ?? silentLogger;
+  const metrics = ingestMetrics(deps.registry ?? new Registry());
+  const transport = deps.transport;
+  let sub: Subscription | null = null;
+
+  const event = (e: Omit<CaptureEvent, 'at' | 'stage'>) =>
+    transport.send<CaptureEvent>(TOPICS.events, [
+      { key: e.captureId, value: { ...e, stage: 'ingest', at: new Date().toISOString() } },
+    ]);
+
+  async function ingest(job: CaptureJob, given?: OpenedSource): Promise<IngestResult> {
+    const { captureId } = job;
+    metrics.active.inc();
+    const result: IngestResult = { captureId, bytesRead: 0, packets: 0, segments: 0, error: null };
+    let opened: OpenedSource;
+    try {
+      opened = given ?? (await deps.openSource(job));
+    } catch (e) {
+      result.error = (e as Error).message;
+      log.warn({ captureId, err: result.error }, 'capture source failed');
+      metrics.captures.inc({ outcome: 'source_failed' });
+      metrics.active.dec();
+      await event({ captureId, status: 'FAILED', error: result.error });
+      await sendSegment({
+        captureId,
+        seq: 0,
+        offset: 0,
+        header: new Uint8Array(0),
+        records: new Uint8Array(0),
+        packets: 0,
+        last: true,
+        error: { code: 'SOURCE', offset: 0, reason: result.error },
+      });
+      return result;
+    }
+    await event({ captureId, status: 'RUNNING', bytesRead: 0, bytesTotal: opened.size });
+    const segmenter = new Segmenter({ maxBytes: config.segmentBytes });
+    const archive = deps.archive?.writer(captureId) ?? null;
+    let lastProgress = Date.now();
+    let lastCut = Date.now();
+    let seq = 0;
+    const send = async (cut: ReturnType<Segmenter['push']>) => {
+      for (const s of cut) {
+        await sendSegment({ captureId, ...s, last: false });
+        seq = s.seq + 1;
+        result.segments++;
+      }
+    };
+    let error: CaptureError | null = null;
+    try {
+      const { bytes } = await unwrapCapture(opened.stream, (raw) => {
+        result.bytesRead += raw.length;
+        metrics.bytes.inc(raw.length);
+      });
+      try {
+        for await (const chunk of bytes) {
+          await archive?.write(chunk);
+          await send(segmenter.push(chunk));
+          const now = Date.now();
+          // A live stream trickles: what arrived goes on within a second, not when 1 MiB is full.
+          if (now - lastCut >= config.liveFlushMs) {
+            await send(segmenter.flush());
+            lastCut = now;
+          }
+          if (now - lastProgress >= config.progressMs) {
+            lastProgress = now;
+            await event({
+              captureId,
+              bytesRead: result.bytesRead,
+              bytesTotal: opened.size,
+              packets: segmenter.totalPackets,
+            });
+          }
+        }
+        await send(segmenter.end());
+      } catch (e) {
+        error = e instanceof CaptureError ? e : gzipFailure(e, segmenter.consumed);
+        if (error === null) throw e;
+        await send(segmenter.flush());
+      }
+    } catch (e) {
+      // The source itself broke (network, disk): what was read stays, the capture says why it stopped.
+      error = new CaptureError('IO', segmenter.consumed, (e as Error).message);
+    } finally {
+      await archive?.end().catch(() => {});
+    }
+    result.packets = segmenter.totalPackets;
+    result.error = error?.message ?? null;
+    await sendSegment({
+      captureId,
+      seq,
+      offset: segmenter.consumed,
+      header: new Uint8Array(0),
+      records: new Uint8Array(0),
+      packets: 0,
+      last: true,
+      ...(error ? { error: { code: error.code, offset: error.offset, reason: error.reason } } : {}),
+    });
+    result.segments++;
+    await event({
+      captureId,
+      bytesRead: result.bytesRead,
+      bytesTotal: opened.size ?? result.bytesRead,
+      packets: result.packets,
+    });
+    metrics.captures.inc({ outcome: error ? 'broken' : 'read' });
+    metrics.active.dec();
+    log.info(
+      { captureId, bytes: result.bytesRead, packets: result.packets, error: result.error },
+      'capture read',
+    );
+    return result;
+  }
+
+  async function sendSegment(s: Segment): Promise<void> {
+    await transport.send<Segment>(TOPICS.segments, [{ key: s.captureId, value: s }]);
+    metrics.segments.inc();
+  }
+
+  return {
+    name: 'ingest',
+    metrics,
+    ingest,
+    async start() {
+      sub = await transport.subscribe<CaptureJob>(TOPICS.jobs, 'capstream-ingest', async (batch, ctx) => {
+        for (const d of batch) {
+          await ingest(d.value);
+          await ctx.commit(d.partition, d.offset);
+        }
+      });
+    },
+    async stop() {
+      await sub?.close();
+      sub = null;
+    },
+  };
+}

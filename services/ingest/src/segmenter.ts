@@ -1,0 +1,194 @@
+import {
+  CaptureError,
+  type CaptureHeaderSink,
+  concatBytes as concat,
+  Framer,
+  newPacketRecord,
+  PCAPNG_SHB_TYPE,
+  PcapFormat,
+  PcapngFormat,
+  sniffContainer,
+  truncatedError,
+  type UnitFormat,
+} from '@capstream/core';
+
+/** A segment as the segmenter cuts it (the pipeline's Segment without the capture id). */
+export interface CutSegment {
+  seq: number;
+  offset: number;
+  header: Uint8Array;
+  records: Uint8Array;
+  packets: number;
+}
+
+export interface SegmenterOptions {
+  /** Upper bound of a segment's records, in bytes (a single larger record gets a segment of its own). */
+  maxBytes: number;
+}
+
+const PCAPNG_IDB = 1;
+
+/**
+ * Cuts a capture (decompressed pcap or pcapng bytes) into segments of whole records, each readable
+ * alone: a pcap segment carries the file header, a pcapng one the section header and the
+ * interface descriptions in force. It reads record headers only (through the readers' own unit
+ * formats, so it rejects exactly what they reject) and never looks into packet contents.
+ */
+export class Segmenter implements UnitFormat {
+  private inner: UnitFormat | null = null;
+  private framer: Framer | null = null;
+  private head: Uint8Array | null = null;
+  private pcapng = false;
+  private header: Uint8Array = new Uint8Array(0);
+  private buf: Uint8Array;
+  private len = 0;
+  private startOffset = 0;
+  private packets = 0;
+  private seq = 0;
+  private out: CutSegment[] = [];
+  /** Packets seen in all, for progress. */
+  totalPackets = 0;
+
+  constructor(private readonly options: SegmenterOptions = { maxBytes: 1 << 20 }) {
+    this.buf = new Uint8Array(options.maxBytes);
+  }
+
+  /** Takes a chunk; returns the segments it completed. Throws CaptureError on a broken capture. */
+  push(chunk: Uint8Array): CutSegment[] {
+    if (this.framer === null) {
+      const head = this.head === null ? chunk : concat(this.head, chunk);
+      if (head.length < 4) {
+        this.head = head;
+        return [];
+      }
+      this.head = null;
+      this.start(head);
+      this.framer!.push(head);
+    } else {
+      this.framer.push(chunk);
+    }
+    return this.take();
+  }
+
+  /** Cuts what is pending into a segment now (a live stream's periodic flush). */
+  flush(): CutSegment[] {
+    this.cut();
+    return this.take();
+  }
+
+  /** Ends the capture: the last records as a segment; throws TRUNCATED if it ended inside one. */
+  end(): CutSegment[] {
+    if (this.framer === null) {
+      throw new CaptureError(
+        'TRUNCATED',
+        0,
+        (this.head?.length ?? 0) === 0 ? 'the capture is empty' : 'the capture is too short',
+      );
+    }
+    this.cut();
+    if (this.framer.pendingBytes > 0) throw truncatedError(this.framer, 'a packet record');
+    return this.take();
+  }
+
+  /** Bytes taken in so far. */
+  get consumed(): number {
+    return (this.framer?.consumed ?? 0) + (this.head?.length ?? 0);
+  }
+
+  private start(head: Uint8Array): void {
+    const rec = newPacketRecord();
+    const count = () => {
+      this.packets++;
+      this.totalPackets++;
+    };
+    const sink: CaptureHeaderSink = { section() {}, interface() {}, skippedBlock() {} };
+    const kind = sniffContainer(head);
+    if (kind === 'pcap') this.inner = new PcapFormat(rec, count, sink);
+    else if (kind === 'pcapng') {
+      this.inner = new PcapngFormat(rec, count, sink);
+      this.pcapng = true;
+    } else if (kind === 'gzip') {
+      throw new CaptureError('UNKNOWN_FORMAT', 0, 'gzip data reached the segmenter undecompressed');
+    } else {
+      throw new CaptureError('UNKNOWN_FORMAT', 0, 'not a pcap or pcapng capture (unknown magic number)');
+    }
+    this.framer = new Framer(this);
+  }
+
+  get headerBytes(): number {
+    return this.inner!.headerBytes;
+  }
+
+  unitLength(buf: Uint8Array, view: DataView, off: number, abs: number): number {
+    return this.inner!.unitLength(buf, view, off, abs);
+  }
+
+  unit(buf: Uint8Array, view: DataView, off: number, len: number, abs: number): void {
+    const inner = this.inner!;
+    const before = this.packets;
+    // The reader's own checks run on every unit: the segments hold nothing it would refuse.
+    inner.unit(buf, view, off, len, abs);
+    const bytes = buf.subarray(off, off + len);
+    if (!this.pcapng) {
+      if (abs === 0) {
+        this.header = bytes.slice();
+        this.startOffset = len;
+        return;
+      }
+    } else {
+      const type = view.getUint32(off, true);
+      if (type === PCAPNG_SHB_TYPE) {
+        this.cut();
+        this.header = bytes.slice();
+        this.startOffset = abs + len;
+        return;
+      }
+      if (type === PCAPNG_IDB || view.getUint32(off, false) === PCAPNG_IDB) {
+        // Segments already cut keep the interfaces they need; later ones carry this one too.
+        this.cut();
+        this.header = concat(this.header, bytes);
+        this.startOffset = abs + len;
+        return;
+      }
+    }
+    if (this.len > 0 && this.len + len > this.options.maxBytes) {
+      const carried = this.packets - before;
+      this.packets = before;
+      this.cut();
+      this.packets = carried;
+      this.startOffset = abs;
+    }
+    if (this.len === 0) this.startOffset = abs;
+    this.append(bytes);
+  }
+
+  private append(bytes: Uint8Array): void {
+    if (this.len + bytes.length > this.buf.length) {
+      const grown = new Uint8Array(Math.max(this.buf.length * 2, this.len + bytes.length));
+      grown.set(this.buf.subarray(0, this.len));
+      this.buf = grown;
+    }
+    this.buf.set(bytes, this.len);
+    this.len += bytes.length;
+  }
+
+  private cut(): void {
+    if (this.len === 0) return;
+    this.out.push({
+      seq: this.seq++,
+      offset: this.startOffset,
+      header: this.header,
+      records: this.buf.slice(0, this.len),
+      packets: this.packets,
+    });
+    this.startOffset += this.len;
+    this.len = 0;
+    this.packets = 0;
+  }
+
+  private take(): CutSegment[] {
+    const out = this.out;
+    this.out = [];
+    return out;
+  }
+}

@@ -1,0 +1,238 @@
+import { CaptureReader, type Flow, FlowTable, type FlowTableOptions, toFlowRecord } from '@capstream/core';
+import {
+  type CaptureEvent,
+  type DnsName,
+  type FlowMessage,
+  type Logger,
+  type Message,
+  type Segment,
+  type Stage,
+  type Subscription,
+  silentLogger,
+  TOPICS,
+  type Transport,
+} from '@capstream/pipeline';
+import { Counter, Gauge, Registry } from 'prom-client';
+
+export interface ParserConfig {
+  flow: Partial<FlowTableOptions>;
+  /** Wall-clock period at which open captures emit their active flows (live streams show up). */
+  liveFlushMs: number;
+}
+
+export const DEFAULT_PARSER_CONFIG: ParserConfig = { flow: {}, liveFlushMs: 2000 };
+
+export interface ParserDeps {
+  transport: Transport;
+  /**
+   * The capture's bytes from its start up to `end` (the archive), to rebuild flow state when a
+   * capture's segments arrive after a restart without the earlier ones. Null when not kept.
+   */
+  replay?: ((captureId: string, end: number) => AsyncIterable<Uint8Array> | null) | null;
+  log?: Logger;
+  registry?: Registry;
+}
+
+interface OpenCapture {
+  id: string;
+  table: FlowTable;
+  nextSeq: number;
+  precision: number;
+  out: Message<FlowMessage>[];
+  /** Serialises segment work and timer flushes of one capture. */
+  lock: Promise<void>;
+}
+
+/** A flow as the pipeline carries it: the CLI record plus capture id, version and exact times. */
+export function flowMessage(flow: Flow, final: boolean, precision: number, captureId: string): FlowMessage {
+  const rec = toFlowRecord(flow, precision);
+  const packets = rec.packets_src + rec.packets_dst;
+  return {
+    ...rec,
+    // The flow id is per 5-tuple and start; the capture makes it unique across captures.
+    capture_id: captureId,
+    // More packets is newer; at equal packets the final emission wins. Content-derived, so a
+    // replay produces the same versions whatever the timing of live flushes.
+    version: packets * 2 + (final ? 1 : 0),
+    first_ns: (BigInt(flow.firstSec) * 1_000_000_000n + BigInt(flow.firstNsec)).toString(),
+    last_ns: (BigInt(flow.lastSec) * 1_000_000_000n + BigInt(flow.lastNsec)).toString(),
+    final,
+  };
+}
+
+/**
+ * The parser stage: segments in (per capture, in order), flows out. Flow state lives per capture
+ * across segments; each segment's flows are sent before its offset is committed. A duplicate
+ * segment is skipped; a capture met in the middle (after a restart) is first replayed from the
+ * archive, which re-emits the same flows with the same ids and versions (the store keeps one).
+ */
+export function createParserStage(
+  partial: Partial<ParserConfig>,
+  deps: ParserDeps,
+): Stage & { open(): number } {
+  const config = { ...DEFAULT_PARSER_CONFIG, ...partial };
+  const log = deps.log ?? silentLogger;
+  const registry = deps.registry ?? new Registry();
+  const m = {
+    segments: new Counter({
+      name: 'capstream_parser_segments_total',
+      help: 'Segments parsed',
+      registers: [registry],
+    }),
+    packets: new Counter({
+      name: 'capstream_parser_packets_total',
+      help: 'Packets parsed',
+      registers: [registry],
+    }),
+    flows: new Counter({
+      name: 'capstream_parser_flows_total',
+      help: 'Flow records emitted',
+      labelNames: ['final'],
+      registers: [registry],
+    }),
+    replays: new Counter({
+      name: 'capstream_parser_replays_total',
+      help: 'Captures rebuilt from the archive',
+      registers: [registry],
+    }),
+    open: new Gauge({
+      name: 'capstream_parser_open_captures',
+      help: 'Captures with flow state',
+      registers: [registry],
+    }),
+  };
+  const transport = deps.transport;
+  const captures = new Map<string, OpenCapture>();
+  let sub: Subscription | null = null;
+  let timer: NodeJS.Timeout | null = null;
+
+  const event = (captureId: string, e: Omit<CaptureEvent, 'at' | 'stage' | 'captureId'>) =>
+    transport.send<CaptureEvent>(TOPICS.events, [
+      { key: captureId, value: { captureId, ...e, stage: 'parser', at: new Date().toISOString() } },
+    ]);
+
+  function openCapture(id: string): OpenCapture {
+    const c: OpenCapture = {
+      id,
+      nextSeq: 0,
+      precision: 6,
+      out: [],
+      lock: Promise.resolve(),
+      table: new FlowTable((flow, final) => {
+        c.out.push({ key: flow.key, value: flowMessage(flow, final, c.precision, id) });
+      }, config.flow),
+    };
+    captures.set(id, c);
+    m.open.set(captures.size);
+    return c;
+  }
+
+  /** Feeds whole capture bytes (a segment, or the archive) through the capture's flow table. */
+  function feed(c: OpenCapture, bytes: Iterable<Uint8Array>): void {
+    const reader = new CaptureReader((p) => c.table.packet(p));
+    for (const b of bytes) reader.push(b);
+    if (reader.layout.precision > c.precision) c.precision = reader.layout.precision;
+  }
+
+  async function replay(c: OpenCapture, seg: Segment): Promise<void> {
+    const source = deps.replay?.(c.id, seg.offset) ?? null;
+    if (source === null) {
+      log.warn(
+        { captureId: c.id, seq: seg.seq },
+        'capture met mid-way and no archive to replay: its earlier flows are partial',
+      );
+      c.table.count('segments_missing', seg.seq);
+      return;
+    }
+    m.replays.inc();
+    const reader = new CaptureReader((p) => c.table.packet(p));
+    for await (const chunk of source) reader.push(chunk);
+    if (reader.layout.precision > c.precision) c.precision = reader.layout.precision;
+    log.info({ captureId: c.id, upTo: seg.offset }, 'replayed capture from the archive');
+  }
+
+  async function flushOut(c: OpenCapture): Promise<void> {
+    if (c.out.length === 0) return;
+    const out = c.out;
+    c.out = [];
+    let finals = 0;
+    for (const o of out) if (o.value.final) finals++;
+    m.flows.inc({ final: 'true' }, finals);
+    m.flows.inc({ final: 'false' }, out.length - finals);
+    await transport.send<FlowMessage>(TOPICS.flows, out);
+  }
+
+  async function segment(seg: Segment): Promise<void> {
+    let c = captures.get(seg.captureId);
+    if (c === undefined) {
+      c = openCapture(seg.captureId);
+      if (seg.seq > 0) await replay(c, seg);
+      c.nextSeq = seg.seq;
+    }
+    const cap = c;
+    const run = async () => {
+      if (seg.seq < cap.nextSeq) return; // delivered again: already applied
+      if (seg.records.length > 0) {
+        feed(cap, [seg.header, seg.records]);
+        m.packets.inc(seg.packets);
+      }
+      m.segments.inc();
+      cap.nextSeq = seg.seq + 1;
+      if (seg.last) {
+        cap.table.finish();
+        await flushOut(cap);
+        await finishCapture(cap, seg);
+      } else {
+        await flushOut(cap);
+        await event(cap.id, { packets: cap.table.packets });
+      }
+    };
+    cap.lock = cap.lock.then(run);
+    await cap.lock;
+  }
+
+  async function finishCapture(c: OpenCapture, seg: Segment): Promise<void> {
+    const names: Message<DnsName>[] = [];
+    for (const [ip, name] of c.table.dns.names)
+      names.push({ key: c.id, value: { capture_id: c.id, ip, name } });
+    if (names.length > 0) await transport.send<DnsName>(TOPICS.dns, names);
+    const broken = seg.error !== undefined;
+    // A capture cut short keeps what it had (DONE, with the reason); anything else broken failed.
+    const status = !broken || (seg.error!.code === 'TRUNCATED' && c.table.packets > 0) ? 'DONE' : 'FAILED';
+    const error = broken
+      ? `${seg.error!.code === 'TRUNCATED' ? 'truncated' : 'malformed'} at byte ${seg.error!.offset}: ${seg.error!.reason}`
+      : undefined;
+    await event(c.id, { status, packets: c.table.packets, ...(error ? { error } : {}) });
+    captures.delete(c.id);
+    m.open.set(captures.size);
+    log.info({ captureId: c.id, packets: c.table.packets, status }, 'capture parsed');
+  }
+
+  return {
+    name: 'parser',
+    open: () => captures.size,
+    async start() {
+      sub = await transport.subscribe<Segment>(TOPICS.segments, 'capstream-parser', async (batch, ctx) => {
+        for (const d of batch) {
+          await segment(d.value);
+          await ctx.commit(d.partition, d.offset);
+        }
+      });
+      timer = setInterval(() => {
+        for (const c of captures.values()) {
+          c.lock = c.lock.then(async () => {
+            c.table.flushActive();
+            await flushOut(c);
+          });
+        }
+      }, config.liveFlushMs);
+      timer.unref();
+    },
+    async stop() {
+      if (timer) clearInterval(timer);
+      timer = null;
+      await sub?.close();
+      sub = null;
+    },
+  };
+}

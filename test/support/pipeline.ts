@@ -1,0 +1,56 @@
+import { Readable } from 'node:stream';
+import { analyzeCapture, type FlowRecord, toFlowRecord } from '@capstream/core';
+import type { CaptureJob, FlowMessage, MemoryTransport } from '@capstream/pipeline';
+import { TOPICS } from '@capstream/pipeline';
+
+/** The flows `capstream flows` computes offline for these bytes, by flow id. */
+export async function offlineFlows(bytes: Uint8Array): Promise<Map<string, FlowRecord>> {
+  const out = new Map<string, FlowRecord>();
+  await analyzeCapture(Readable.from([bytes]), (flow, final, precision) => {
+    if (final) {
+      const r = toFlowRecord(flow, precision);
+      out.set(r.flow_id, r);
+    }
+  });
+  return out;
+}
+
+/** Keeps the newest version of every flow that reaches the flows topic, as the store would. */
+export async function collectFlows(transport: MemoryTransport, group = 'test-collector') {
+  const latest = new Map<string, FlowMessage>();
+  let messages = 0;
+  const sub = await transport.subscribe<FlowMessage>(TOPICS.flows, group, async (batch, ctx) => {
+    for (const d of batch) {
+      messages++;
+      const key = `${d.value.capture_id}/${d.value.flow_id}`;
+      const prev = latest.get(key);
+      if (prev === undefined || prev.version <= d.value.version) latest.set(key, d.value);
+    }
+    await ctx.commit(batch[0].partition, batch[batch.length - 1].offset);
+  });
+  return { latest, messages: () => messages, close: () => sub.close() };
+}
+
+/** The FlowRecord part of a pipeline flow message. */
+export function recordOf(m: FlowMessage): FlowRecord {
+  const { capture_id: _c, version: _v, first_ns: _f, last_ns: _l, final: _x, ...rec } = m;
+  return rec;
+}
+
+export function job(captureId: string, name = captureId): CaptureJob {
+  return {
+    captureId,
+    datasetId: 'default',
+    name,
+    source: { kind: 'file', path: `/dev/null/${captureId}` },
+    submittedAt: new Date().toISOString(),
+  };
+}
+
+export async function waitFor(cond: () => boolean, ms = 20_000, what = 'condition'): Promise<void> {
+  const t0 = Date.now();
+  while (!cond()) {
+    if (Date.now() - t0 > ms) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 10));
+  }
+}
