@@ -2,9 +2,12 @@
 // the real-world corpus. Both tools read every capture; flows are matched on the undirected 5-tuple (IP protocol
 // and the two ip:port endpoints) and their labels compared after mapping nDPI's protocol names to capstream's.
 //
-//   node --import tsx scripts/ndpi/agreement.ts [--corpus DIR] [--write] [--examples N] [--ndpi PATH]
+//   node --import tsx scripts/ndpi/agreement.ts [--corpus DIR] [--write] [--examples N] [--ndpi PATH] [--unmatched]
 //
-// --write replaces the generated section of docs/PROTOCOLS.md (between the ndpi-agreement markers).
+// --write replaces the generated section of docs/PROTOCOLS.md (between the ndpi-agreement markers);
+// --examples N lists N differing 5-tuples per capture (default 3); --unmatched lists the 5-tuples only one
+// tool reported. Exits 1 if the nDPI side looks broken (flow lines that do not parse, a CSV that disagrees,
+// nDPI flows in under three quarters of the captures where capstream has TCP/UDP flows).
 // Only TCP and UDP flows are compared: nDPI's ICMP/IGMP/GRE... are IP-layer names, not application protocols.
 import { execFile, execFileSync } from 'node:child_process';
 import {
@@ -255,12 +258,8 @@ interface Compared {
   outcome: Outcome;
 }
 
-/**
- * The label of a tuple on one side: its known labels, sorted and joined with '+' (a tool may split one
- * 5-tuple into several flows over time, and a later piece of a labelled conversation is naturally unknown),
- * or 'unknown' when none is known.
- */
-function tupleLabels(flows: LabelledFlow[]): Map<string, LabelledFlow[]> {
+/** Flows grouped by 5-tuple. */
+function groupByTuple(flows: LabelledFlow[]): Map<string, LabelledFlow[]> {
   const by = new Map<string, LabelledFlow[]>();
   for (const f of flows) {
     const list = by.get(f.key);
@@ -270,6 +269,11 @@ function tupleLabels(flows: LabelledFlow[]): Map<string, LabelledFlow[]> {
   return by;
 }
 
+/**
+ * The label of a tuple on one side: its known labels, sorted and joined with '+' (a tool may split one
+ * 5-tuple into several flows over time, and a later piece of a labelled conversation is naturally unknown),
+ * or 'unknown' when none is known. dpiOnly: nDPI's port/IP guesses count as unknown.
+ */
 function sideLabel(flows: LabelledFlow[], dpiOnly: boolean): string {
   const known = new Set<string>();
   for (const f of flows) {
@@ -288,7 +292,7 @@ function ndpiNames(flows: LabelledFlow[], dpiOnly: boolean): string {
   return [...names].sort().join('+');
 }
 
-/** Tally name of an nDPI protocol: 'TLS' for 'TLS.YouTube', '*DTLS' for 'DTLS.Facebook', '(guess)' marked. */
+/** Tally name of an nDPI protocol: 'TLS' for 'TLS.YouTube', '*DTLS' for 'DTLS.Facebook'. */
 function tallyName(name: string, ids: string, label: string): string {
   const dot = name.indexOf('.');
   const proto =
@@ -306,8 +310,8 @@ function ndpiProtos(flows: LabelledFlow[], dpiOnly: boolean): string {
 }
 
 function compare(cap: LabelledFlow[], ndpi: LabelledFlow[], dpiOnly: boolean) {
-  const c = tupleLabels(cap);
-  const n = tupleLabels(ndpi);
+  const c = groupByTuple(cap);
+  const n = groupByTuple(ndpi);
   const matched: Compared[] = [];
   for (const [key, cf] of c) {
     const nf = n.get(key);
@@ -735,4 +739,7 @@ async function main(): Promise<number> {
   return 0;
 }
 
-process.exitCode = await main();
+process.exitCode = await main().catch((e: Error) => {
+  console.error(e.message);
+  return 2;
+});

@@ -39,6 +39,8 @@ interface OpenCapture {
   nextSeq: number;
   precision: number;
   out: Message<FlowMessage>[];
+  /** Final flows emitted so far. */
+  finals: number;
   /** Serialises segment work and timer flushes of one capture. */
   lock: Promise<void>;
 }
@@ -117,9 +119,13 @@ export function createParserStage(
       nextSeq: 0,
       precision: 6,
       out: [],
+      finals: 0,
       lock: Promise.resolve(),
       table: new FlowTable((flow, final) => {
-        c.out.push({ key: flow.key, value: flowMessage(flow, final, c.precision, id) });
+        if (final) c.finals++;
+        const value = flowMessage(flow, final, c.precision, id);
+        // Keyed by flow: the versions of one flow stay in order on one partition.
+        c.out.push({ key: `${id}/${value.flow_id}`, value });
       }, config.flow),
     };
     captures.set(id, c);
@@ -202,7 +208,8 @@ export function createParserStage(
     const error = broken
       ? `${seg.error!.code === 'TRUNCATED' ? 'truncated' : 'malformed'} at byte ${seg.error!.offset}: ${seg.error!.reason}`
       : undefined;
-    await event(c.id, { status, packets: c.table.packets, ...(error ? { error } : {}) });
+    // `flows` is what the store must hold for the capture before it reads as done.
+    await event(c.id, { status, packets: c.table.packets, flows: c.finals, ...(error ? { error } : {}) });
     captures.delete(c.id);
     m.open.set(captures.size);
     log.info({ captureId: c.id, packets: c.table.packets, status }, 'capture parsed');

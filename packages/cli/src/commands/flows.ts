@@ -5,6 +5,7 @@ import {
   csvLine,
   type FlowFormat,
   type FlowRecord,
+  jsonLine,
   tableHeader,
   tableLine,
   toFlowRecord,
@@ -58,7 +59,7 @@ export async function flowsCommand(
 function lineWriter(format: FlowFormat, out: Output): (r: FlowRecord) => void {
   switch (format) {
     case 'jsonl':
-      return (r) => out.line(JSON.stringify(r));
+      return (r) => out.line(jsonLine(r));
     case 'csv':
       out.line(csvHeader());
       return (r) => out.line(csvLine(r as unknown as Record<string, unknown>));

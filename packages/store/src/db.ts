@@ -1,0 +1,104 @@
+import type { ClickHouseClient, ClickHouseSettings } from '@clickhouse/client';
+import { StoreError, storeError } from './errors.ts';
+
+export type Params = Record<string, unknown>;
+
+/**
+ * The one place that calls the ClickHouse client: every value goes as a `{name:Type}` query
+ * parameter, every failure comes out as a StoreError.
+ *
+ * With chDB, settings passed per query are applied as `SET ...` on the embedded session and stay
+ * set for the queries after it (checked: an insert without a token after one with a token was
+ * silently deduplicated against the old token). So every insert states its dedup settings in full,
+ * and calls on one chDB connection run one at a time so that a `SET` and its statement are never
+ * interleaved with another call.
+ */
+export class Conn {
+  #tail: Promise<unknown> = Promise.resolve();
+  #closed = false;
+
+  constructor(
+    readonly client: ClickHouseClient,
+    readonly serial: boolean,
+  ) {}
+
+  get closed(): boolean {
+    return this.#closed;
+  }
+
+  run<T>(what: string, fn: (client: ClickHouseClient) => Promise<T>): Promise<T> {
+    if (this.#closed) return Promise.reject(new StoreError('STORE_CLOSED', `${what}: the store is closed`));
+    const call = async (): Promise<T> => {
+      try {
+        return await fn(this.client);
+      } catch (err) {
+        throw storeError('QUERY_FAILED', what, err);
+      }
+    };
+    if (!this.serial) return call();
+    const next = this.#tail.then(call, call);
+    this.#tail = next.catch(() => undefined);
+    return next;
+  }
+
+  async close(): Promise<void> {
+    if (this.#closed) return;
+    await this.#tail;
+    this.#closed = true;
+    await this.client.close();
+  }
+}
+
+/** A connection bound to one database. */
+export class Db {
+  constructor(
+    readonly conn: Conn,
+    readonly database: string,
+  ) {}
+
+  /** `db`.`name`: the database was validated as an identifier (config.ts); names are our own constants. */
+  table(name: string): string {
+    return `\`${this.database}\`.\`${name}\``;
+  }
+
+  command(what: string, query: string, params?: Params, settings?: ClickHouseSettings): Promise<void> {
+    return this.conn.run(what, async (client) => {
+      await client.command({
+        query,
+        ...(params ? { query_params: params } : {}),
+        ...(settings ? { clickhouse_settings: settings } : {}),
+      });
+    });
+  }
+
+  rows<T>(what: string, query: string, params?: Params, settings?: ClickHouseSettings): Promise<T[]> {
+    return this.conn.run(what, async (client) => {
+      const rs = await client.query({
+        query,
+        format: 'JSONEachRow',
+        ...(params ? { query_params: params } : {}),
+        ...(settings ? { clickhouse_settings: settings } : {}),
+      });
+      return rs.json<T>();
+    });
+  }
+
+  insert(
+    what: string,
+    table: string,
+    columns: readonly string[],
+    values: unknown[],
+    format: 'JSONEachRow' | 'JSONCompactEachRow',
+    settings: ClickHouseSettings,
+  ): Promise<void> {
+    return this.conn.run(what, async (client) => {
+      await client.insert({
+        table: this.table(table),
+        columns: columns as [string, ...string[]],
+        values,
+        format,
+        clickhouse_settings: settings,
+      });
+    });
+  }
+}

