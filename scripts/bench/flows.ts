@@ -1,9 +1,11 @@
 // Flow plans for the benchmark capture: each flow is planned whole, as a time-sorted list of packet events
 // (time, direction, TCP flags, payload length, relative seq/ack, payload reference) plus its Ethernet/IP/L4
-// header templates and the messages its payloads are cut from. The writer (generate.ts) turns events into bytes.
+// header templates and the messages its payloads are cut from. The writer (generate.ts) turns events into
+// bytes.
 //
-// Timing model: the capture point sits at the client side of the link. A packet towards the server is answered
-// about one RTT later as seen from there; a packet towards the client is answered after a small host delay.
+// Timing model: the capture point sits at the client side of the link. A packet towards the server is
+// answered about one RTT later as seen from there; a packet towards the client is answered after a small host
+// delay.
 import {
   ascii,
   clientFinished,
@@ -45,11 +47,15 @@ export const F_ACK = 0x10;
 const C = 0; // client to server
 const S = 1; // server to client
 
-/** Event layout: time (us, capture-relative), dir | flags << 1, payload length, rel seq, rel ack, payload ref. */
+/**
+ * Event layout: time (us, capture-relative), dir | flags << 1, payload length, rel seq, rel ack, payload ref.
+ */
 export const STRIDE = 6;
 /** A payload ref is offset * REF_SCALE + message index. */
 export const REF_SCALE = 4096;
-/** A full TLS 1.3 record: 5-byte header + 2^14 plaintext + content type + 16-byte AEAD tag (RFC 8446 §5.2). */
+/**
+ * A full TLS 1.3 record: 5-byte header + 2^14 plaintext + content type + 16-byte AEAD tag (RFC 8446 §5.2).
+ */
 export const TLS_RECORD = 5 + 16384 + 1 + 16;
 
 export const KIND_NAMES = [
@@ -109,7 +115,10 @@ export class Flow {
   ) {}
 }
 
-/** Bytes of TCP options a packet carries: MSS/SACK-permitted/timestamps/window scale on SYNs, timestamps after. */
+/**
+ * Bytes of TCP options a packet carries: MSS/SACK-permitted/timestamps/window scale on SYNs, timestamps
+ * after.
+ */
 export function tcpOptLen(flags: number, useTs: boolean): number {
   if (flags & F_SYN) return useTs ? 20 : 12;
   return useTs ? 12 : 0;
@@ -153,7 +162,9 @@ class Planner {
     return this.msgs.length - 1;
   }
 
-  /** A TLS message: `prefix` then application_data records up to about `bytes` in all. Returns [index, total]. */
+  /**
+   * A TLS message: `prefix` then application_data records up to about `bytes` in all. Returns [index, total].
+   */
   tls(prefix: Uint8Array, bytes: number): [number, number] {
     let total = Math.max(bytes, prefix.length + 6);
     // the last record needs a header and at least one byte

@@ -1,21 +1,25 @@
 // Deterministic generator of a large, realistic classic pcap (Ethernet, microsecond timestamps) for the parse
-// benchmark: `node --import tsx scripts/bench/generate.ts [--size-mb N] [--seed N] [--force] [--plan-stats N]`.
+// benchmark: `node --import tsx scripts/bench/generate.ts [--size-mb N] [--seed N] [--force] [--plan-stats
+// N]`.
 //
 // Shape (for the default 1,000 MB; flow count and packets scale with --size-mb, the duration does not): about
-// 190k flows starting over ~10 minutes of capture time (plus flows already running when the capture starts),
-// ~3M packets averaging ~330 bytes, public IPv4 addresses across many /8s and ~12% IPv6 flows, and a protocol
-// mix of TLS 1.3 over TCP 443 (real ClientHello with SNI, ALPN h2/http/1.1, supported_versions 1.3/1.2; real
-// ServerHello; the encrypted rest framed as TLS records), HTTP/1.1 with Host headers, DNS over UDP 53 with A/AAAA
-// answers, QUIC v1 with really encrypted client Initials, SSH (banners, real key-exchange packets), NTP, and
-// opaque TCP/UDP (including RTP-like media streams and failed connection attempts). TCP flows have handshakes,
-// slow-start bursts, delayed ACKs, data both ways and a FIN close (some RST, some never closed). See flows.ts.
+// 200k flows starting over ~10 minutes of capture time (plus flows already running when the capture starts),
+// ~3M packets averaging ~315 bytes (many 54-74 byte ACKs, many 1514-byte segments, DNS/QUIC/RTP sizes
+// between), public IPv4 addresses across many /8s and ~12% IPv6 flows, and a protocol mix of TLS 1.3 over TCP
+// 443 (real ClientHello with SNI, ALPN h2/http/1.1, supported_versions 1.3/1.2; real ServerHello; the
+// encrypted rest framed as TLS records), HTTP/1.1 with Host headers, DNS over UDP 53 with A/AAAA answers,
+// QUIC v1 with really encrypted client Initials, SSH (banners, real key-exchange packets), NTP, and opaque
+// TCP/UDP (including RTP-like media streams and failed connection attempts). TCP flows have handshakes,
+// slow-start bursts, delayed ACKs, data both ways and a FIN close (some RST, some never closed). See
+// flows.ts.
 //
 // How: flows are planned whole, one at a time in start-time order (a Poisson arrival process), into compact
-// event arrays; a binary heap keyed by each live flow's next event merges them into one time-ordered stream, so
-// memory is bounded by the number of concurrent flows. Each packet is written straight into an 8 MiB output
-// chunk from per-flow header templates (Ethernet + IP + TCP/UDP) with lengths, ids, seq/ack and options patched
-// in place; payloads are copied from the flow's message prefixes (hellos, request heads...) and a shared pool of
-// random bytes (opaque, like encrypted data). All checksums (IPv4 header, TCP, UDP) are computed and correct.
+// event arrays; a binary heap keyed by each live flow's next event merges them into one time-ordered stream,
+// so memory is bounded by the number of concurrent flows. Each packet is written straight into an 8 MiB
+// output chunk from per-flow header templates (Ethernet + IP + TCP/UDP) with lengths, ids, seq/ack and
+// options patched in place; payloads are copied from the flow's message prefixes (hellos, request heads...)
+// and a shared pool of random bytes (opaque, like encrypted data). All checksums (IPv4 header, TCP, UDP) are
+// computed and correct.
 //
 // The file goes to bench-data/ (gitignored) with a sidecar JSON of its parameters, size and packet count; a
 // later run with the same parameters and generator sources reuses it.
@@ -55,7 +59,7 @@ export const DEFAULT_DIR = join(REPO_ROOT, 'bench-data');
 
 /** 1 MB = 10^6 bytes throughout the benchmark. */
 export const MB = 1_000_000;
-/** Flows starting per MB of capture: with ~5,300 bytes per flow this fills the size in ~10 minutes. */
+/** Flows starting per MB of capture: with ~5,000 bytes per flow this fills the size in ~10 minutes. */
 const FLOWS_PER_MB = 200;
 /** Flows start this long before the capture does, so it opens in the middle of running connections. */
 const WARMUP_SEC = 120;
@@ -328,7 +332,8 @@ export function generateCapture(
     while (off < used) off += writeSync(fd, out, off, used - off);
     used = 0;
   };
-  // pcap file header: magic (microseconds), version 2.4, thiszone 0, sigfigs 0, snaplen 262144, LINKTYPE_ETHERNET
+  // pcap file header: magic (microseconds), version 2.4, thiszone 0, sigfigs 0, snaplen 262144,
+  // LINKTYPE_ETHERNET
   le32(out, 0, 0xa1b2c3d4);
   out[4] = 2;
   out[5] = 0;
@@ -417,7 +422,7 @@ export function generateCapture(
 
 /**
  * Plans `n` flows without writing them and reports packets and bytes (pcap record bytes) per flow kind: the
- * tool for tuning the mix (`generate.ts --plan-stats N`). FLOWS_PER_MB assumes about 5,300 bytes per flow.
+ * tool for tuning the mix (`generate.ts --plan-stats N`). FLOWS_PER_MB assumes about 5,000 bytes per flow.
  */
 export function planStats(
   seed: number,

@@ -1,7 +1,7 @@
-// Application payloads for the benchmark capture: real TLS ClientHello/ServerHello bytes, HTTP/1.1 requests and
-// response heads, DNS messages, SSH banners and QUIC v1 Initial packets (really encrypted with the Initial keys,
-// RFC 9001 §5, so a QUIC-aware reader can decrypt them and read the SNI). Written here rather than taken from
-// packages/core so the capture does not depend on the code it benchmarks.
+// Application payloads for the benchmark capture: real TLS ClientHello/ServerHello bytes, HTTP/1.1 requests
+// and response heads, DNS messages, SSH banners and QUIC v1 Initial packets (really encrypted with the
+// Initial keys, RFC 9001 §5, so a QUIC-aware reader can decrypt them and read the SNI). Written here rather
+// than taken from packages/core so the capture does not depend on the code it benchmarks.
 import { createCipheriv, createHmac } from 'node:crypto';
 import type { Rng } from './rng.ts';
 
@@ -101,7 +101,9 @@ const GREASE = [0x0a0a, 0x1a1a, 0x2a2a, 0x3a3a, 0x4a4a, 0x5a5a, 0x6a6a, 0x7a7a, 
 export interface ClientHelloOptions {
   serverName: string;
   alpn: readonly string[];
-  /** TLS 1.3-only hello for QUIC: no TLS 1.2 suites, supported_versions 1.3 only, quic_transport_parameters. */
+  /**
+   * TLS 1.3-only hello for QUIC: no TLS 1.2 suites, supported_versions 1.3 only, quic_transport_parameters.
+   */
   quic?: boolean;
   /** Browser-style GREASE values and padding to 517 bytes. */
   grease?: boolean;
@@ -357,7 +359,10 @@ export function ascii(s: string): Uint8Array {
   return new ByteWriter(s.length).ascii(s).out();
 }
 
-/** One unencrypted SSH binary packet (RFC 4253 §6): lengths, payload, random padding to a multiple of 8 (>= 4). */
+/**
+ * One unencrypted SSH binary packet (RFC 4253 §6): lengths, payload, random padding to a multiple of 8 (>=
+ * 4).
+ */
 export function sshPacket(rng: Rng, payload: Uint8Array): Uint8Array {
   let pad = 8 - ((5 + payload.length) % 8);
   if (pad < 4) pad += 8;

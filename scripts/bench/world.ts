@@ -1,5 +1,6 @@
-// The benchmark capture's world: client and server addresses (public IPv4 across many /8s, IPv6 in RIR-allocated
-// /12s), DNS resolvers, host names and the routers' MAC addresses. Built once from its own seed.
+// The benchmark capture's world: client and server addresses (public IPv4 across many /8s, IPv6 in
+// RIR-allocated /12s), DNS resolvers, host names and the routers' MAC addresses. Built once from its own
+// seed.
 import type { Rng } from './rng.ts';
 
 export function be16(b: Uint8Array, o: number, x: number): void {

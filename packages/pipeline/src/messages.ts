@@ -67,6 +67,15 @@ export interface CaptureEvent {
   flows?: number;
   /** A reason a user can act on, when status is FAILED (or a partial capture). */
   error?: string;
+  /** Facts known at the end of a stage's work. */
+  format?: string;
+  sha256?: string;
+  linkTypes?: number[];
+  /** First and last packet time, ns since the epoch as decimal strings. */
+  firstNs?: string;
+  lastNs?: string;
+  /** Skipped/malformed packets by reason, evictions... */
+  counters?: Record<string, number>;
 }
 
 /** Where an address sits: only 'public' addresses are geolocated. */

@@ -49,12 +49,24 @@ export class Conn {
   }
 }
 
-/** A connection bound to one database. */
+/** A connection bound to one database, for one Store handle. */
 export class Db {
+  #closed = false;
+
   constructor(
     readonly conn: Conn,
     readonly database: string,
   ) {}
+
+  /** This handle is done (the connection may live on for other handles). */
+  close(): void {
+    this.#closed = true;
+  }
+
+  #run<T>(what: string, fn: (client: ClickHouseClient) => Promise<T>): Promise<T> {
+    if (this.#closed) return Promise.reject(new StoreError('STORE_CLOSED', `${what}: the store is closed`));
+    return this.conn.run(what, fn);
+  }
 
   /** `db`.`name`: the database was validated as an identifier (config.ts); names are our own constants. */
   table(name: string): string {
@@ -62,7 +74,7 @@ export class Db {
   }
 
   command(what: string, query: string, params?: Params, settings?: ClickHouseSettings): Promise<void> {
-    return this.conn.run(what, async (client) => {
+    return this.#run(what, async (client) => {
       await client.command({
         query,
         ...(params ? { query_params: params } : {}),
@@ -72,7 +84,7 @@ export class Db {
   }
 
   rows<T>(what: string, query: string, params?: Params, settings?: ClickHouseSettings): Promise<T[]> {
-    return this.conn.run(what, async (client) => {
+    return this.#run(what, async (client) => {
       const rs = await client.query({
         query,
         format: 'JSONEachRow',
@@ -91,7 +103,7 @@ export class Db {
     format: 'JSONEachRow' | 'JSONCompactEachRow',
     settings: ClickHouseSettings,
   ): Promise<void> {
-    return this.conn.run(what, async (client) => {
+    return this.#run(what, async (client) => {
       await client.insert({
         table: this.table(table),
         columns: columns as [string, ...string[]],
@@ -101,4 +113,18 @@ export class Db {
       });
     });
   }
+}
+
+/**
+ * Settings every insert states in full (see Conn on chDB's sticky SETs). With a token, a block
+ * already inserted with it in the table's dedup window is dropped, and the materialized views
+ * deduplicate their own blocks too (so a replay does not reach the rollups). An empty token means
+ * none: the block's content hash is used, on tables that have a dedup window.
+ */
+export function dedupSettings(token: string): ClickHouseSettings {
+  return {
+    insert_deduplicate: 1,
+    insert_deduplication_token: token,
+    deduplicate_blocks_in_dependent_materialized_views: 1,
+  };
 }

@@ -118,9 +118,9 @@ const SELECT = [
   'toString(toUnixTimestamp64Nano(last_seen)) AS last_ns',
   'time_digits',
   'duration',
-  'hex(src_ip) AS src_ip',
+  'hex(src_ip) AS src_ip_hex',
   'src_port',
-  'hex(dst_ip) AS dst_ip',
+  'hex(dst_ip) AS dst_ip_hex',
   'dst_port',
   ...FLOWS.columns
     .map((c) => c.name)
@@ -156,9 +156,9 @@ export function rowToFlow(r: Raw): EnrichedFlow {
   const last_ns = String(r.last_ns);
   return {
     flow_id: String(r.flow_id),
-    src_ip: ipFromHex(String(r.src_ip), ipVersion),
+    src_ip: ipFromHex(String(r.src_ip_hex), ipVersion),
     src_port: numOrNull(r.src_port),
-    dst_ip: ipFromHex(String(r.dst_ip), ipVersion),
+    dst_ip: ipFromHex(String(r.dst_ip_hex), ipVersion),
     dst_port: numOrNull(r.dst_port),
     ip_version: ipVersion,
     ip_proto: num(r.ip_proto),

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import type { Db } from './db.ts';
+import { type Db, dedupSettings } from './db.ts';
 import { StoreError, storeError } from './errors.ts';
 import { type ColumnDef, ROLLUPS, type RollupDef, TABLES, type TableDef } from './schema.ts';
 
@@ -181,7 +181,7 @@ async function ensureRollup(db: Db, def: RollupDef, applied: string[]): Promise<
     `refilling ${def.table.name}`,
     `INSERT INTO ${db.table(def.table.name)} (${def.table.columns.map((c) => `\`${c.name}\``).join(', ')})\n${backfill}`,
     undefined,
-    { insert_deduplicate: 0 },
+    dedupSettings(''),
   );
   applied.push(`${table || view ? 'rebuild' : 'create'} rollup ${def.table.name}`);
 }

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { CaptureError, gzipFailure, unwrapCapture } from '@capstream/core';
 import {
   type CaptureEvent,
@@ -100,11 +101,16 @@ export function createIngestStage(partial: Partial<IngestConfig>, deps: IngestDe
       }
     };
     let error: CaptureError | null = null;
+    const hash = createHash('sha256');
+    let gzip = false;
     try {
-      const { bytes } = await unwrapCapture(opened.stream, (raw) => {
+      const unwrapped = await unwrapCapture(opened.stream, (raw) => {
         result.bytesRead += raw.length;
+        hash.update(raw);
         metrics.bytes.inc(raw.length);
       });
+      const { bytes } = unwrapped;
+      gzip = unwrapped.gzip;
       try {
         for await (const chunk of bytes) {
           await archive?.write(chunk);

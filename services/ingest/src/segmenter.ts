@@ -46,6 +46,8 @@ export class Segmenter implements UnitFormat {
   private packets = 0;
   private seq = 0;
   private out: CutSegment[] = [];
+  /** The container, once its first bytes are read. */
+  format: 'pcap' | 'pcapng' | null = null;
   /** Packets seen in all, for progress. */
   totalPackets = 0;
 
@@ -103,6 +105,7 @@ export class Segmenter implements UnitFormat {
     };
     const sink: CaptureHeaderSink = { section() {}, interface() {}, skippedBlock() {} };
     const kind = sniffContainer(head);
+    if (kind === 'pcap' || kind === 'pcapng') this.format = kind;
     if (kind === 'pcap') this.inner = new PcapFormat(rec, count, sink);
     else if (kind === 'pcapng') {
       this.inner = new PcapngFormat(rec, count, sink);

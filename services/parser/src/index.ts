@@ -41,8 +41,16 @@ interface OpenCapture {
   out: Message<FlowMessage>[];
   /** Final flows emitted so far. */
   finals: number;
+  linkTypes: Set<number>;
+  /** Time span as [sec, nsec] pairs; null before the first packet. */
+  first: [number, number] | null;
+  last: [number, number];
   /** Serialises segment work and timer flushes of one capture. */
   lock: Promise<void>;
+}
+
+function nsText([sec, nsec]: [number, number]): string {
+  return (BigInt(sec) * 1_000_000_000n + BigInt(nsec)).toString();
 }
 
 /** A flow as the pipeline carries it: the CLI record plus capture id, version and exact times. */
@@ -120,6 +128,9 @@ export function createParserStage(
       precision: 6,
       out: [],
       finals: 0,
+      linkTypes: new Set(),
+      first: null,
+      last: [0, 0],
       lock: Promise.resolve(),
       table: new FlowTable((flow, final) => {
         if (final) c.finals++;
@@ -135,9 +146,29 @@ export function createParserStage(
 
   /** Feeds whole capture bytes (a segment, or the archive) through the capture's flow table. */
   function feed(c: OpenCapture, bytes: Iterable<Uint8Array>): void {
-    const reader = new CaptureReader((p) => c.table.packet(p));
+    const reader = readerFor(c);
     for (const b of bytes) reader.push(b);
+    noteLayout(c, reader);
+  }
+
+  /** A reader feeding the capture's flow table and noting its time span. */
+  function readerFor(c: OpenCapture): CaptureReader {
+    return new CaptureReader((p) => {
+      c.table.packet(p);
+      const f = c.first;
+      if (f === null || p.tsSec < f[0] || (p.tsSec === f[0] && p.tsNsec < f[1]))
+        c.first = [p.tsSec, p.tsNsec];
+      const l = c.last;
+      if (p.tsSec > l[0] || (p.tsSec === l[0] && p.tsNsec > l[1])) {
+        l[0] = p.tsSec;
+        l[1] = p.tsNsec;
+      }
+    });
+  }
+
+  function noteLayout(c: OpenCapture, reader: CaptureReader): void {
     if (reader.layout.precision > c.precision) c.precision = reader.layout.precision;
+    for (const t of reader.layout.linkTypes) c.linkTypes.add(t);
   }
 
   async function replay(c: OpenCapture, seg: Segment): Promise<void> {
@@ -151,9 +182,9 @@ export function createParserStage(
       return;
     }
     m.replays.inc();
-    const reader = new CaptureReader((p) => c.table.packet(p));
+    const reader = readerFor(c);
     for await (const chunk of source) reader.push(chunk);
-    if (reader.layout.precision > c.precision) c.precision = reader.layout.precision;
+    noteLayout(c, reader);
     log.info({ captureId: c.id, upTo: seg.offset }, 'replayed capture from the archive');
   }
 
@@ -209,7 +240,15 @@ export function createParserStage(
       ? `${seg.error!.code === 'TRUNCATED' ? 'truncated' : 'malformed'} at byte ${seg.error!.offset}: ${seg.error!.reason}`
       : undefined;
     // `flows` is what the store must hold for the capture before it reads as done.
-    await event(c.id, { status, packets: c.table.packets, flows: c.finals, ...(error ? { error } : {}) });
+    await event(c.id, {
+      status,
+      packets: c.table.packets,
+      flows: c.finals,
+      linkTypes: [...c.linkTypes],
+      counters: Object.fromEntries(c.table.counters),
+      ...(c.first !== null ? { firstNs: nsText(c.first), lastNs: nsText(c.last) } : {}),
+      ...(error ? { error } : {}),
+    });
     captures.delete(c.id);
     m.open.set(captures.size);
     log.info({ captureId: c.id, packets: c.table.packets, status }, 'capture parsed');

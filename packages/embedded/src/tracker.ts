@@ -1,0 +1,156 @@
+import { isoTime } from '@capstream/core';
+import type { CaptureEvent, CaptureJob, CaptureStatus } from '@capstream/pipeline';
+
+/** What is known of a capture while it runs and after: the `captures` row. */
+export interface CaptureState {
+  capture_id: string;
+  dataset_id: string;
+  name: string;
+  /** Never a secret: a URL without its query string. */
+  source: string;
+  status: CaptureStatus;
+  error: string;
+  bytes_read: number;
+  bytes_total: number | null;
+  packets: number;
+  flows: number;
+  first_seen: string | null;
+  last_seen: string | null;
+  link_types: number[];
+  format: string;
+  sha256: string;
+  counters: Record<string, number>;
+  submitted_at: string;
+  updated_at: string;
+}
+
+export type CaptureListener = (state: CaptureState) => void;
+
+export interface TrackerDeps {
+  /** Writes the row (newest wins). */
+  persist(state: CaptureState): Promise<void>;
+  /** Final flows the store holds for a capture (to report DONE only once they are queryable). */
+  storedFlows(captureId: string): Promise<number>;
+}
+
+/**
+ * Folds the stages' events into one state per capture, persists it, and tells watchers. A
+ * capture reads as DONE only when the store holds every final flow the parser reported, so a
+ * reader who sees DONE sees all rows.
+ */
+export class CaptureTracker {
+  private readonly states = new Map<string, CaptureState>();
+  private readonly listeners = new Map<string, Set<CaptureListener>>();
+  private readonly lastPersist = new Map<string, number>();
+
+  constructor(
+    private readonly deps: TrackerDeps,
+    private readonly persistEveryMs = 500,
+  ) {}
+
+  async submitted(job: CaptureJob, source: string): Promise<CaptureState> {
+    const now = new Date().toISOString();
+    const state: CaptureState = {
+      capture_id: job.captureId,
+      dataset_id: job.datasetId,
+      name: job.name,
+      source,
+      status: 'QUEUED',
+      error: '',
+      bytes_read: 0,
+      bytes_total: null,
+      packets: 0,
+      flows: 0,
+      first_seen: null,
+      last_seen: null,
+      link_types: [],
+      format: '',
+      sha256: '',
+      counters: {},
+      submitted_at: job.submittedAt,
+      updated_at: now,
+    };
+    this.states.set(job.captureId, state);
+    await this.save(state, true);
+    return state;
+  }
+
+  get(captureId: string): CaptureState | undefined {
+    return this.states.get(captureId);
+  }
+
+  watch(captureId: string, listener: CaptureListener): () => void {
+    let set = this.listeners.get(captureId);
+    if (set === undefined) {
+      set = new Set();
+      this.listeners.set(captureId, set);
+    }
+    set.add(listener);
+    return () => set.delete(listener);
+  }
+
+  /** Resolves with the final state (DONE or FAILED). */
+  finished(captureId: string): Promise<CaptureState> {
+    const s = this.states.get(captureId);
+    if (s && (s.status === 'DONE' || s.status === 'FAILED')) return Promise.resolve(s);
+    return new Promise((resolve) => {
+      const stop = this.watch(captureId, (st) => {
+        if (st.status === 'DONE' || st.status === 'FAILED') {
+          stop();
+          resolve(st);
+        }
+      });
+    });
+  }
+
+  async event(e: CaptureEvent): Promise<void> {
+    const s = this.states.get(e.captureId);
+    if (s === undefined || s.status === 'DONE' || s.status === 'FAILED') return;
+    if (e.bytesRead !== undefined) s.bytes_read = Math.max(s.bytes_read, e.bytesRead);
+    if (e.bytesTotal !== undefined && e.bytesTotal !== null) s.bytes_total = e.bytesTotal;
+    if (e.packets !== undefined) s.packets = Math.max(s.packets, e.packets);
+    if (e.error) s.error = e.error;
+    if (e.format) s.format = e.format;
+    if (e.sha256) s.sha256 = e.sha256;
+    if (e.linkTypes) s.link_types = e.linkTypes;
+    if (e.counters) s.counters = e.counters;
+    if (e.firstNs) s.first_seen = nsIso(e.firstNs);
+    if (e.lastNs) s.last_seen = nsIso(e.lastNs);
+    let final = false;
+    if (e.status === 'RUNNING' && s.status === 'QUEUED') s.status = 'RUNNING';
+    if (e.status === 'FAILED' && e.stage === 'ingest' && s.packets === 0) {
+      s.status = 'FAILED';
+      final = true;
+    }
+    if (e.stage === 'parser' && (e.status === 'DONE' || e.status === 'FAILED')) {
+      s.flows = e.flows ?? 0;
+      await this.untilStored(s.capture_id, s.flows);
+      s.status = e.status;
+      final = true;
+    }
+    if (s.bytes_total === null && final) s.bytes_total = s.bytes_read;
+    s.updated_at = new Date().toISOString();
+    await this.save(s, final || e.status !== undefined);
+  }
+
+  private async untilStored(captureId: string, flows: number): Promise<void> {
+    for (let wait = 5; ; wait = Math.min(wait * 2, 200)) {
+      if ((await this.deps.storedFlows(captureId)) >= flows) return;
+      await new Promise((r) => setTimeout(r, wait));
+    }
+  }
+
+  private async save(s: CaptureState, force: boolean): Promise<void> {
+    const now = Date.now();
+    if (force || now - (this.lastPersist.get(s.capture_id) ?? 0) >= this.persistEveryMs) {
+      this.lastPersist.set(s.capture_id, now);
+      await this.deps.persist({ ...s });
+    }
+    for (const l of this.listeners.get(s.capture_id) ?? []) l({ ...s });
+  }
+}
+
+function nsIso(ns: string): string {
+  const v = BigInt(ns);
+  return isoTime(Number(v / 1_000_000_000n), Number(v % 1_000_000_000n), 9);
+}

@@ -1,0 +1,116 @@
+// A capture in a local file (or a FIFO), read in 1 MiB chunks.
+
+import { type FileHandle, open, realpath, stat } from 'node:fs/promises';
+import { isAbsolute, relative, resolve, sep } from 'node:path';
+import { abortError, type OpenedSource, SourceError } from './source.ts';
+
+export const FILE_CHUNK_SIZE = 1024 * 1024;
+
+export interface FileSourceOptions {
+  /** Bytes per chunk. Default 1 MiB. */
+  chunkSize?: number;
+  /**
+   * Folders the file must be in (after symlinks are resolved). Unset: any path. A service that
+   * takes file paths from users (the API) sets this; the CLI does not.
+   */
+  roots?: readonly string[];
+  signal?: AbortSignal;
+}
+
+/** Maps a file system error to what a user can do about it. */
+export function fileError(err: unknown, path: string): SourceError {
+  if (err instanceof SourceError) return err;
+  const code = (err as NodeJS.ErrnoException)?.code;
+  switch (code) {
+    case 'ENOENT':
+      return new SourceError('NOT_FOUND', `no such file: ${path}`, { cause: err });
+    case 'ENOTDIR':
+      return new SourceError('NOT_FOUND', `no such file: ${path} (a part of the path is not a folder)`, {
+        cause: err,
+      });
+    case 'EACCES':
+    case 'EPERM':
+      return new SourceError(
+        'PERMISSION_DENIED',
+        `cannot read ${path}: permission denied; make it readable by the user running Capstream`,
+        { cause: err },
+      );
+    case 'EISDIR':
+      return new SourceError('NOT_A_FILE', `${path} is a folder, not a capture file`, { cause: err });
+    case 'ELOOP':
+      return new SourceError('NOT_FOUND', `${path}: too many levels of symbolic links`, { cause: err });
+    default:
+      return new SourceError('IO', `reading ${path} failed (${code ?? (err as Error)?.message ?? err})`, {
+        cause: err,
+      });
+  }
+}
+
+function within(root: string, p: string): boolean {
+  const rel = relative(root, p);
+  return rel === '' || (!rel.startsWith(`..${sep}`) && rel !== '..' && !isAbsolute(rel));
+}
+
+export async function openFile(path: string, opts: FileSourceOptions = {}): Promise<OpenedSource> {
+  const chunkSize = opts.chunkSize ?? FILE_CHUNK_SIZE;
+  const abs = resolve(path);
+  let real: string;
+  try {
+    real = await realpath(abs);
+  } catch (err) {
+    throw fileError(err, path);
+  }
+  if (opts.roots) {
+    const roots = await Promise.all(opts.roots.map((r) => realpath(resolve(r)).catch(() => resolve(r))));
+    if (!roots.some((r) => within(r, real))) {
+      throw new SourceError(
+        'FORBIDDEN_PATH',
+        `${path} is outside the folders captures may be read from (${opts.roots.join(', ')})`,
+      );
+    }
+  }
+  let st: Awaited<ReturnType<typeof stat>>;
+  try {
+    st = await stat(real);
+  } catch (err) {
+    throw fileError(err, path);
+  }
+  if (st.isDirectory()) throw new SourceError('NOT_A_FILE', `${path} is a folder, not a capture file`);
+  if (!st.isFile() && !st.isFIFO()) {
+    throw new SourceError('NOT_A_FILE', `${path} is not a regular file (a device or socket)`);
+  }
+  let fh: FileHandle;
+  try {
+    fh = await open(real, 'r');
+  } catch (err) {
+    throw fileError(err, path);
+  }
+  let closed = false;
+  const close = async () => {
+    if (closed) return;
+    closed = true;
+    await fh.close().catch(() => {});
+  };
+
+  async function* stream(): AsyncGenerator<Uint8Array> {
+    try {
+      for (;;) {
+        if (opts.signal?.aborted) throw abortError(opts.signal);
+        const buf = Buffer.allocUnsafe(chunkSize);
+        let n: number;
+        try {
+          // FIFOs return what is there; a regular file fills the chunk except at its end.
+          ({ bytesRead: n } = await fh.read(buf, 0, chunkSize, null));
+        } catch (err) {
+          throw fileError(err, path);
+        }
+        if (n === 0) return;
+        yield n === chunkSize ? buf : buf.subarray(0, n);
+      }
+    } finally {
+      await close();
+    }
+  }
+
+  return { displaySource: path, size: st.isFile() ? st.size : null, stream: stream(), close };
+}
