@@ -5,7 +5,12 @@ import { FLOW_FORMATS, flowsCommand } from './commands/flows.ts';
 import { infoCommand } from './commands/info.ts';
 import { EXIT_BROKEN_CAPTURE, EXIT_OK, EXIT_USAGE } from './errors.ts';
 
-function program(result: { summary: (CaptureSummary & { label: string }) | null }): Command {
+interface RunResult {
+  summary: (CaptureSummary & { label: string }) | null;
+  failed: boolean;
+}
+
+function program(result: RunResult): Command {
   const cli = new Command('capstream')
     .description(
       'Packet captures in, flows out: read pcap/pcapng (optionally gzip-wrapped) and see what is inside.',
@@ -48,6 +53,62 @@ function program(result: { summary: (CaptureSummary & { label: string }) | null 
     });
 
   cli
+    .command('ingest')
+    .description(
+      'Run a capture (path, http(s) URL, or Azure Blob URL with a SAS) through the embedded pipeline into the store.',
+    )
+    .argument('<source>', 'capture file, http(s) URL or Azure Blob SAS URL; gzip is detected by content')
+    .option('--data <dir>', 'data directory (ClickHouse files, capture archive)', '.data')
+    .option('--name <name>', 'a name for the capture (default: the file name)')
+    .option('--dataset <id>', 'dataset the capture belongs to', 'default')
+    .action(async (source: string, opts) => {
+      // The pipeline commands load ClickHouse (chDB) and the services: only when asked for.
+      const { ingestCommand } = await import('./commands/ingest.ts');
+      const done = await ingestCommand(source, opts);
+      if (done.status === 'FAILED') result.failed = true;
+    });
+
+  cli
+    .command('captures')
+    .description('List the stored captures and their status.')
+    .option('--data <dir>', 'data directory', '.data')
+    .option('--json', 'one JSON object per line', false)
+    .action(async (opts) => {
+      const { capturesCommand } = await import('./commands/captures.ts');
+      await capturesCommand(opts);
+    });
+
+  cli
+    .command('export')
+    .description(
+      'Print the stored flows of a capture: the `flows` fields plus geo (country, city, coordinates, AS) and capture_id.',
+    )
+    .requiredOption('--capture <id>', 'capture id (see `capstream captures`)')
+    .option('--data <dir>', 'data directory', '.data')
+    .addOption(
+      new Option('-f, --format <format>', 'output format').choices(['jsonl', 'csv']).default('jsonl'),
+    )
+    .action(async (opts) => {
+      const { exportCommand } = await import('./commands/export.ts');
+      await exportCommand(opts);
+    });
+
+  cli
+    .command('up')
+    .description(
+      'Run the embedded stack: pipeline, pcap-over-IP listener and HTTP endpoint; ingests a sample capture on first start.',
+    )
+    .option('--data <dir>', 'data directory', '.data')
+    .option('--port <n>', 'HTTP port (health, metrics, captures; API and dashboard)', '8080')
+    .option('--host <host>', 'address to listen on', '127.0.0.1')
+    .option('--pcap-port <n>', 'pcap-over-IP listener port (tcpdump -w - | nc HOST PORT)', '57012')
+    .option('--no-sample', 'do not ingest the sample capture on first start')
+    .action(async (opts) => {
+      const { upCommand } = await import('./commands/up.ts');
+      await upCommand(opts);
+    });
+
+  cli
     .command('demo')
     .description(
       "Write the project's own sample capture (first time) and show what Capstream sees in it. `npm start` runs this.",
@@ -62,7 +123,7 @@ function program(result: { summary: (CaptureSummary & { label: string }) | null 
 
 /** Runs the CLI; returns the exit code. User errors print one line, never a stack. */
 export async function main(argv: string[]): Promise<number> {
-  const result: { summary: (CaptureSummary & { label: string }) | null } = { summary: null };
+  const result: RunResult = { summary: null, failed: false };
   try {
     await program(result).parseAsync(argv, { from: 'user' });
   } catch (e) {
@@ -73,6 +134,7 @@ export async function main(argv: string[]): Promise<number> {
     }
     throw e;
   }
+  if (result.failed) return EXIT_USAGE;
   const s = result.summary;
   if (s?.error) {
     const err = s.error;

@@ -54,6 +54,8 @@ interface ChdbBinding {
 
 let chdb: ChdbBinding | undefined;
 
+type ClientConnection = NonNullable<NonNullable<Parameters<typeof createClient>[0]>['connection']>;
+
 const LOCK_FILE = 'capstream.lock';
 
 function pidAlive(pid: number): boolean {
@@ -121,7 +123,10 @@ function bindChdb(path: string): ChdbBinding {
   const lockFile = takeLock(path);
   let conn: Conn;
   try {
-    conn = new Conn(createClient({ connection: createChdbConnection({ path }) }), true);
+    // chdb's Connection is typed against @clickhouse/client-common 1.23.0, which @clickhouse/client
+    // 1.23.1 inlines as its own (equal) types: the same contract, two declarations.
+    const connection = createChdbConnection({ path }) as unknown as ClientConnection;
+    conn = new Conn(createClient({ connection }), true);
   } catch (err) {
     removeLock(lockFile);
     throw storeError('STORE_IN_USE', `cannot open chDB at ${path}`, err);

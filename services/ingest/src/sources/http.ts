@@ -259,7 +259,8 @@ export async function openHttp(input: string, opts: HttpSourceOptions = {}): Pro
           current = await openAt(offset);
         }
         const res: http.IncomingMessage = current.res;
-        const declared = res.headers['content-length'] !== undefined ? Number(res.headers['content-length']) : null;
+        const declared =
+          res.headers['content-length'] !== undefined ? Number(res.headers['content-length']) : null;
         const expectedEnd = declared !== null && Number.isSafeInteger(declared) ? offset + declared : size;
         try {
           for await (const chunk of res as AsyncIterable<Buffer>) {
@@ -309,7 +310,8 @@ function tooLarge(display: string, max: number, size: number | null): SourceErro
 }
 
 function statusAdvice(status: number): string {
-  if (status === 401 || status === 403) return ': access denied; check that the URL (or its token) grants access';
+  if (status === 401 || status === 403)
+    return ': access denied; check that the URL (or its token) grants access';
   if (status === 404 || status === 410) return ': no such file; check the URL';
   if (status === 429) return ': too many requests; try again later';
   if (status >= 500) return ': a server error; try again later';

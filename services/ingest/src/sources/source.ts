@@ -100,7 +100,12 @@ export function scrubSecrets(text: string, secrets: readonly string[] = []): str
   let out = text;
   for (const s of secrets) {
     if (!s || s.length < 4) continue;
-    for (const form of new Set([s, safeDecode(s), encodeURIComponent(s), encodeURIComponent(safeDecode(s))])) {
+    for (const form of new Set([
+      s,
+      safeDecode(s),
+      encodeURIComponent(s),
+      encodeURIComponent(safeDecode(s)),
+    ])) {
       out = out.split(form).join('[redacted]');
     }
   }

@@ -19,7 +19,8 @@ import {
 
 /** Azurite's published development account (not a secret: it is in Microsoft's docs). */
 export const AZURITE_ACCOUNT = 'devstoreaccount1';
-export const AZURITE_KEY = 'Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/K1SZFPTOtr/KBHBeksoGMGw==';
+export const AZURITE_KEY =
+  'Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/K1SZFPTOtr/KBHBeksoGMGw==';
 
 export interface SasOptions {
   /** Default: one hour from now. */
@@ -173,7 +174,8 @@ async function waitUntilAnswering(host: string, port: number, timeoutMs: number)
       await res.arrayBuffer();
       return; // any HTTP answer (403 without credentials) means it serves
     } catch (err) {
-      if (Date.now() > until) throw new Error(`azurite-blob on ${host}:${port} does not answer: ${String(err)}`);
+      if (Date.now() > until)
+        throw new Error(`azurite-blob on ${host}:${port} does not answer: ${String(err)}`);
       await new Promise((r) => setTimeout(r, 100));
     }
   }

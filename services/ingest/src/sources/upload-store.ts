@@ -84,7 +84,10 @@ export class UploadStore {
         if (opts.signal?.aborted) throw abortError(opts.signal);
         size += chunk.length;
         if (size > maxBytes) {
-          throw new SourceError('TOO_LARGE', `the upload is larger than the size cap (${formatBytes(maxBytes)})`);
+          throw new SourceError(
+            'TOO_LARGE',
+            `the upload is larger than the size cap (${formatBytes(maxBytes)})`,
+          );
         }
         hash.update(chunk);
         let off = 0;
@@ -98,7 +101,11 @@ export class UploadStore {
       fh = undefined;
       const sha256 = hash.digest('hex');
       const meta: StoredCapture = { storeKey, size, sha256 };
-      await writeAtomic(join(this.dir, `${TMP_PREFIX}${storeKey}.json`), this.metaPath(storeKey), JSON.stringify(meta));
+      await writeAtomic(
+        join(this.dir, `${TMP_PREFIX}${storeKey}.json`),
+        this.metaPath(storeKey),
+        JSON.stringify(meta),
+      );
       await rename(tmp, this.dataPath(storeKey));
       await syncDir(this.dir);
       return meta;
@@ -109,11 +116,17 @@ export class UploadStore {
       if (err instanceof SourceError) throw err;
       const code = (err as NodeJS.ErrnoException).code;
       if (code === 'ENOSPC') {
-        throw new SourceError('IO', 'the upload store is out of disk space; free some space or delete old captures', {
-          cause: err,
-        });
+        throw new SourceError(
+          'IO',
+          'the upload store is out of disk space; free some space or delete old captures',
+          {
+            cause: err,
+          },
+        );
       }
-      throw new SourceError('IO', `storing the upload failed (${code ?? (err as Error).message})`, { cause: err });
+      throw new SourceError('IO', `storing the upload failed (${code ?? (err as Error).message})`, {
+        cause: err,
+      });
     }
   }
 
