@@ -15,6 +15,11 @@ const MIN_NS = -2_208_988_800n * NS_PER_S;
  * the type's range are clamped to its ends (a hostile capture can claim any time).
  */
 export function nsToDateTime64(ns: string | bigint): string {
+  // Fast path for what the parser sends: 10 to 19 digits, within range (up to 2262-04-11).
+  if (typeof ns === 'string' && ns.length >= 10 && ns.length <= 19 && DIGITS.test(ns)) {
+    const sec = ns.length === 19 && ns > '9223372036854775807' ? undefined : ns.slice(0, -9);
+    if (sec !== undefined) return `${secondText(sec)}.${ns.slice(-9)}`;
+  }
   let n: bigint;
   try {
     n = typeof ns === 'bigint' ? ns : BigInt(ns);
@@ -29,8 +34,22 @@ export function nsToDateTime64(ns: string | bigint): string {
     frac += NS_PER_S;
     sec -= 1n;
   }
-  const day = new Date(Number(sec) * 1000).toISOString();
-  return `${day.slice(0, 10)} ${day.slice(11, 19)}.${frac.toString().padStart(9, '0')}`;
+  return `${secondText(sec.toString())}.${frac.toString().padStart(9, '0')}`;
+}
+
+const DIGITS = /^\d+$/;
+const secondTexts = new Map<string, string>();
+
+/** `YYYY-MM-DD hh:mm:ss` of whole seconds since the epoch (remembered: a batch's rows share few seconds). */
+function secondText(sec: string): string {
+  let text = secondTexts.get(sec);
+  if (text === undefined) {
+    const day = new Date(Number(sec) * 1000).toISOString();
+    text = `${day.slice(0, 10)} ${day.slice(11, 19)}`;
+    if (secondTexts.size >= 4096) secondTexts.clear();
+    secondTexts.set(sec, text);
+  }
+  return text;
 }
 
 /** ISO-8601 UTC text with `digits` fractional digits (0..9), as the parser prints flow times. */

@@ -108,19 +108,32 @@ function readPath(env: NodeJS.ProcessEnv, variable: string): string | undefined 
   return raw === undefined || raw === '' ? undefined : raw;
 }
 
-/** The configuration from CAPSTREAM_GEO_* variables (unset or empty: the default). */
-export function geoConfigFromEnv(env: NodeJS.ProcessEnv = process.env): GeoConfig {
-  return resolveGeoConfig(
-    {
-      countryDb: readPath(env, GEO_ENV.countryDb),
-      cityDb: readPath(env, GEO_ENV.cityDb),
-      asnDb: readPath(env, GEO_ENV.asnDb),
-      batchSize: readInt(env, GEO_ENV.batchSize),
-      flushIntervalMs: readInt(env, GEO_ENV.flushIntervalMs),
-      cacheSize: readInt(env, GEO_ENV.cacheSize),
-      retryMs: readInt(env, GEO_ENV.retryMs),
-      maxRetryMs: readInt(env, GEO_ENV.maxRetryMs),
-    },
-    GEO_ENV,
-  );
+/**
+ * The configuration from CAPSTREAM_GEO_* variables (unset or empty: the default), with
+ * `overrides` (settings given in code) taking precedence over the environment.
+ */
+export function geoConfigFromEnv(
+  env: NodeJS.ProcessEnv = process.env,
+  overrides: Partial<GeoConfig> = {},
+): GeoConfig {
+  const fromEnv: Partial<GeoConfig> = {
+    countryDb: readPath(env, GEO_ENV.countryDb),
+    cityDb: readPath(env, GEO_ENV.cityDb),
+    asnDb: readPath(env, GEO_ENV.asnDb),
+    batchSize: readInt(env, GEO_ENV.batchSize),
+    flushIntervalMs: readInt(env, GEO_ENV.flushIntervalMs),
+    cacheSize: readInt(env, GEO_ENV.cacheSize),
+    retryMs: readInt(env, GEO_ENV.retryMs),
+    maxRetryMs: readInt(env, GEO_ENV.maxRetryMs),
+  };
+  // A setting given in code is named as such in errors; one from the environment by its variable.
+  const names: Partial<GeoEnvNames> = {};
+  for (const k of Object.keys(GEO_ENV) as (keyof GeoConfig)[]) {
+    if (overrides[k] === undefined) names[k] = GEO_ENV[k];
+  }
+  return resolveGeoConfig({ ...fromEnv, ...definedOnly(overrides) }, names);
+}
+
+function definedOnly(o: Partial<GeoConfig>): Partial<GeoConfig> {
+  return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as Partial<GeoConfig>;
 }

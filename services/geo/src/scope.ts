@@ -139,7 +139,11 @@ function ietf2001(w: Uint32Array, out: ResolvedAddress): AddressScope {
 export function resolveAddress(ip: string, out: ResolvedAddress): AddressScope {
   out.embedded = false;
   let scope: AddressScope;
-  if (ip.indexOf(':') < 0) {
+  if (typeof ip !== 'string') {
+    // A malformed message (no address field): never geolocated, never a crash.
+    out.family = 0;
+    scope = 'reserved';
+  } else if (ip.indexOf(':') < 0) {
     const v4 = parseIPv4(ip);
     if (v4 < 0) {
       out.family = 0;

@@ -455,6 +455,11 @@ export class AppInspector {
 
   // ---------------------------------------------------------------- giving up
 
+  /** The flow ended before inspection did: settle on the best evidence so far, as at the packet budget. */
+  settle(): void {
+    if (!this.finished) this.giveUp();
+  }
+
   /** Packet budget exhausted: settle on the best evidence so far. */
   private giveUp(): void {
     if (this.res.app === 'unknown') {

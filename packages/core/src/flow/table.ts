@@ -332,7 +332,13 @@ export class FlowTable {
 
   private end(flow: Flow): void {
     flow.ended = true;
-    flow.inspector = null;
+    const insp = flow.inspector;
+    if (insp !== null) {
+      insp.settle();
+      flow.app = insp.result;
+      if (insp.result.serverName !== null) flow.serverName = insp.result.serverName;
+      flow.inspector = null;
+    }
     this.flows.delete(flow.key);
     this.emit(flow, true);
   }
