@@ -3,7 +3,7 @@ import { existsSync, mkdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { createGeoStage, type GeoConfig, geoConfigFromEnv } from '@capstream/geo';
 import { CaptureArchive, createIngestStage, type IngestStage } from '@capstream/ingest';
-import { type OpenedSource, openSource, type SourceContext } from '@capstream/ingest/sources';
+import { type OpenedSource, openSource, type SourceContext, UploadStore } from '@capstream/ingest/sources';
 import { createParserStage } from '@capstream/parser';
 import {
   type CaptureEvent,
@@ -45,6 +45,8 @@ export interface Embedded {
   readonly store: Store;
   readonly tracker: CaptureTracker;
   readonly archive: CaptureArchive;
+  /** Where uploaded captures are kept until (and after) they are read. */
+  readonly uploads: UploadStore;
   readonly registry: Registry;
   readonly dataDir: string;
   /** Queues a capture; its progress shows in the tracker. */
@@ -105,7 +107,8 @@ export async function startEmbedded(options: EmbeddedOptions): Promise<Embedded>
     onHandlerError: (e, topic, group) =>
       log.error({ err: (e as Error).message, topic, group }, 'stage failed a batch; retrying'),
   });
-  const sourceContext: SourceContext = { uploadDir: join(dataDir, 'uploads'), env };
+  const uploads = await UploadStore.open(join(dataDir, 'uploads'));
+  const sourceContext: SourceContext = { uploadStore: uploads, fetch: { env } };
   const tracker = new CaptureTracker({
     persist: async (s) => {
       await store.captures.upsert(s);
@@ -174,6 +177,7 @@ export async function startEmbedded(options: EmbeddedOptions): Promise<Embedded>
     store,
     tracker,
     archive,
+    uploads,
     registry,
     dataDir,
     async submit(input) {

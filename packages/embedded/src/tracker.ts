@@ -75,6 +75,11 @@ export class CaptureTracker {
     return state;
   }
 
+  /** Every capture this process has seen, oldest first. */
+  all(): CaptureState[] {
+    return [...this.states.values()].map((s) => ({ ...s }));
+  }
+
   get(captureId: string): CaptureState | undefined {
     return this.states.get(captureId);
   }

@@ -1,10 +1,10 @@
 import { closeSync, mkdirSync, openSync, readFileSync, rmSync, writeFileSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
-import { createClient } from '@clickhouse/client';
+import { ClickHouseLogLevel, createClient } from '@clickhouse/client';
 import { createChdbConnection } from 'chdb/connection';
 import { type CapturesRepo, createCapturesRepo } from './captures-repo.ts';
 import { DEFAULT_DATABASE, describeStoreConfig, type StoreConfig, validateStoreConfig } from './config.ts';
-import { Conn, Db } from './db.ts';
+import { Conn, Db, type RawInsert } from './db.ts';
 import { createDnsRepo, type DnsRepo } from './dns-repo.ts';
 import { StoreError, storeError } from './errors.ts';
 import { createFlowsRepo, type FlowsRepo } from './flows-repo.ts';
@@ -77,30 +77,27 @@ function removeLock(lockFile: string): void {
 
 function takeLock(path: string): string {
   const lockFile = join(path, LOCK_FILE);
-  for (let attempt = 0; attempt < 2; attempt++) {
-    try {
-      const fd = openSync(lockFile, 'wx');
-      writeSync(fd, `${process.pid}\n`);
-      closeSync(fd);
-      return lockFile;
-    } catch (err) {
-      if ((err as NodeJS.ErrnoException).code !== 'EEXIST') {
-        throw storeError('STORE_IN_USE', `cannot lock the chDB data directory ${path}`, err);
-      }
-    }
-    const owner = Number.parseInt(readFileSync(lockFile, 'utf8'), 10);
-    if (Number.isInteger(owner) && owner !== process.pid && pidAlive(owner)) {
-      throw new StoreError(
-        'STORE_IN_USE',
-        `the chDB data directory ${path} is in use by process ${owner}: one process owns a data directory ` +
-          '(stop it, use another directory, or point CLICKHOUSE_URL at a ClickHouse server shared by both)',
-      );
-    }
-    // Left by a process that is gone (or by an earlier life of this pid): take it over.
-    writeFileSync(lockFile, `${process.pid}\n`);
+  try {
+    const fd = openSync(lockFile, 'wx');
+    writeSync(fd, `${process.pid}\n`);
+    closeSync(fd);
     return lockFile;
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== 'EEXIST') {
+      throw storeError('STORE_IN_USE', `cannot lock the chDB data directory ${path}`, err);
+    }
   }
-  throw new StoreError('STORE_IN_USE', `cannot lock the chDB data directory ${path}`);
+  const owner = Number.parseInt(readFileSync(lockFile, 'utf8'), 10);
+  if (Number.isInteger(owner) && owner !== process.pid && pidAlive(owner)) {
+    throw new StoreError(
+      'STORE_IN_USE',
+      `the chDB data directory ${path} is in use by process ${owner}: one process owns a data directory ` +
+        '(stop it, use another directory, or point CLICKHOUSE_URL at a ClickHouse server shared by both)',
+    );
+  }
+  // Left by a process that is gone (or by an earlier life of this pid): take it over.
+  writeFileSync(lockFile, `${process.pid}\n`);
+  return lockFile;
 }
 
 function bindChdb(path: string): ChdbBinding {
@@ -125,8 +122,10 @@ function bindChdb(path: string): ChdbBinding {
   try {
     // chdb's Connection is typed against @clickhouse/client-common 1.23.0, which @clickhouse/client
     // 1.23.1 inlines as its own (equal) types: the same contract, two declarations.
-    const connection = createChdbConnection({ path }) as unknown as ClientConnection;
-    conn = new Conn(createClient({ connection }), true);
+    const chdbConnection = createChdbConnection({ path });
+    const connection = chdbConnection as unknown as ClientConnection;
+    const rawInsert: RawInsert = (params) => chdbConnection.chdb.rawInsert(params);
+    conn = new Conn(createClient({ connection }), true, rawInsert);
   } catch (err) {
     removeLock(lockFile);
     throw storeError('STORE_IN_USE', `cannot open chDB at ${path}`, err);
@@ -164,6 +163,8 @@ export async function openStore(config: StoreConfig, options: OpenStoreOptions =
       ...(cfg.password !== undefined ? { password: cfg.password } : {}),
       application: 'capstream',
       request_timeout: 60_000,
+      // Failures reach the caller as StoreErrors; the client's own warnings would only repeat them.
+      log: { level: ClickHouseLogLevel.ERROR },
     });
     conn = new Conn(client, false);
     release = () => conn.close();

@@ -116,13 +116,19 @@ export function validateStoreConfig(config: StoreConfig): StoreConfig {
         );
       }
       if (config.password !== undefined && config.username === undefined) {
-        throw new StoreError('CONFIG_INVALID', 'a ClickHouse password is set without a user (CLICKHOUSE_USER)');
+        throw new StoreError(
+          'CONFIG_INVALID',
+          'a ClickHouse password is set without a user (CLICKHOUSE_USER)',
+        );
       }
       return { ...config, database };
     }
     default: {
       const never: never = config;
-      throw new StoreError('CONFIG_INVALID', `unknown store kind ${JSON.stringify((never as { kind: unknown }).kind)}`);
+      throw new StoreError(
+        'CONFIG_INVALID',
+        `unknown store kind ${JSON.stringify((never as { kind: unknown }).kind)}`,
+      );
     }
   }
 }

@@ -3,23 +3,39 @@ import { StoreError, storeError } from './errors.ts';
 
 export type Params = Record<string, unknown>;
 
+/** chDB's raw insert (`connection.chdb.rawInsert`): the payload goes to the engine as bytes. */
+export type RawInsert = (params: {
+  table: string;
+  columns: readonly string[];
+  values: Buffer;
+  format: 'JSONEachRow' | 'JSONCompactEachRow';
+  settings: Record<string, string | number | boolean>;
+}) => Promise<unknown>;
+
 /**
  * The one place that calls the ClickHouse client: every value goes as a `{name:Type}` query
  * parameter, every failure comes out as a StoreError.
  *
- * With chDB, settings passed per query are applied as `SET ...` on the embedded session and stay
- * set for the queries after it (checked: an insert without a token after one with a token was
- * silently deduplicated against the old token). So every insert states its dedup settings in full,
- * and calls on one chDB connection run one at a time so that a `SET` and its statement are never
- * interleaved with another call.
+ * With chDB, settings passed with a query or command are applied as `SET ...` on the embedded
+ * session and stay set for every query after it (checked: through client.insert, an insert without
+ * a token after one with a token was silently dropped as a duplicate of the old batch). So:
+ * inserts go through chDB's raw insert, whose settings ride in the INSERT's own SETTINGS clause;
+ * every insert states its dedup settings in full anyway (dedupSettings); a setting passed to a
+ * query or command must be one that may stay set; and calls on one chDB connection run one at a
+ * time, so that a `SET` and its statement never interleave with another call.
  */
 export class Conn {
   #tail: Promise<unknown> = Promise.resolve();
   #closed = false;
 
+  /**
+   * @param serial run calls one at a time (chDB)
+   * @param rawInsert chDB's raw insert, used instead of client.insert (see Db.insert)
+   */
   constructor(
     readonly client: ClickHouseClient,
     readonly serial: boolean,
+    readonly rawInsert?: RawInsert,
   ) {}
 
   get closed(): boolean {
@@ -95,6 +111,12 @@ export class Db {
     });
   }
 
+  /**
+   * Inserts rows in a JSON row format. On chDB the rows go through its raw insert: the body is
+   * handed to the engine as one buffer and the settings ride in the INSERT's own SETTINGS clause
+   * (not a sticky SET), about twice as fast as client.insert, which chDB's connection turns into
+   * one SQL string. On a server, client.insert sends the same body over HTTP.
+   */
   insert(
     what: string,
     table: string,
@@ -103,6 +125,20 @@ export class Db {
     format: 'JSONEachRow' | 'JSONCompactEachRow',
     settings: ClickHouseSettings,
   ): Promise<void> {
+    const raw = this.conn.rawInsert;
+    if (raw) {
+      return this.#run(what, async () => {
+        let body = '';
+        for (const v of values) body += `${JSON.stringify(v)}\n`;
+        await raw({
+          table: `${this.database}.${table}`,
+          columns,
+          values: Buffer.from(body),
+          format,
+          settings: settings as Record<string, string | number | boolean>,
+        });
+      });
+    }
     return this.#run(what, async (client) => {
       await client.insert({
         table: this.table(table),

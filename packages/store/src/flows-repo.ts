@@ -1,6 +1,6 @@
 import type { AddressScope, EnrichedFlow } from '@capstream/pipeline';
-import { dedupSettings, type Db } from './db.ts';
 import { ipFromHex, isoDigits, nsToDateTime64, nsToIso, num, numOrNull } from './convert.ts';
+import { type Db, dedupSettings } from './db.ts';
 import { StoreError } from './errors.ts';
 import { FLOWS } from './schema.ts';
 
@@ -29,12 +29,18 @@ export interface FlowsRepo {
 }
 
 /**
- * Insert format, measured on this machine (chDB 3.4 through @clickhouse/client 1.23, 50,000
- * enriched flows per insert, best of 3; `.scratch/bench-insert.ts` in the package history):
- *   JSONEachRow         ~FILL_JSON rows/s
- *   JSONCompactEachRow  ~FILL_COMPACT rows/s
- * RowBinary/Native are not available: @clickhouse/client only sends JSON, CSV/TSV-family and
- * Parquet for inserts, and chDB's connection turns the body into a UTF-8 string anyway.
+ * Insert format and path, measured here (chDB 3.4 / ClickHouse 26.7, 50,000 enriched flows per
+ * insert into `flows` with its two rollup views, best of 3, on a 2-core machine that was busy
+ * with other work; `test/insert-format.bench.ts`):
+ *   chDB raw insert, JSONCompactEachRow  ~34,000 rows/s (1.5 s)   <- what the store does
+ *   chDB raw insert, JSONEachRow         ~17,500 rows/s (2.9 s)
+ *   client.insert,   JSONCompactEachRow  ~23,500 rows/s (2.1 s)   <- the path on a server
+ *   client.insert,   JSONEachRow         ~14,800 rows/s (3.4 s)
+ * JSONCompactEachRow sends no field names (~360 bytes a flow instead of ~880) and parses about
+ * twice as fast. RowBinary/Native are not offered: @clickhouse/client inserts only JSON, CSV/TSV
+ * and Parquet, and chDB's connection turns any body into one UTF-8 SQL string. TabSeparated through
+ * the raw insert was ~15% faster again, not worth hand-written escaping. The two materialized
+ * views cost about a third of the insert time.
  */
 const INSERT_FORMAT = 'JSONCompactEachRow' as const;
 
@@ -227,7 +233,7 @@ export function createFlowsRepo(db: Db): FlowsRepo {
       let after: { ns: string; flowId: string } | undefined;
       for (;;) {
         const keyset = after
-          ? 'AND first_seen >= fromUnixTimestamp64Nano({after_ns:Int64}, \'UTC\') ' +
+          ? "AND first_seen >= fromUnixTimestamp64Nano({after_ns:Int64}, 'UTC') " +
             "AND (first_seen > fromUnixTimestamp64Nano({after_ns:Int64}, 'UTC') OR flow_id > {after_id:String})"
           : '';
         const rows = await db.rows<Raw>(

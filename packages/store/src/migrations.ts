@@ -115,7 +115,11 @@ async function ensureTable(db: Db, def: TableDef, applied: string[]): Promise<vo
     return;
   }
   const engineName = def.engine.replace(/\(.*$/, '');
-  if (info.engine !== engineName || !info.engine_full.startsWith(def.engine) || info.sorting_key !== def.sortingKey) {
+  if (
+    info.engine !== engineName ||
+    !info.engine_full.startsWith(def.engine) ||
+    info.sorting_key !== def.sortingKey
+  ) {
     throw new StoreError(
       'SCHEMA_CONFLICT',
       `table ${db.database}.${def.name} is ${info.engine_full.replace(/ SETTINGS .*$/, '')}, ` +
@@ -168,7 +172,8 @@ async function ensureRollup(db: Db, def: RollupDef, applied: string[]): Promise<
   if (table?.comment === comment && view?.comment === comment && view.engine === 'MaterializedView') return;
 
   if (view) await db.command(`dropping view ${def.view}`, `DROP VIEW IF EXISTS ${db.table(def.view)}`);
-  if (table) await db.command(`dropping table ${def.table.name}`, `DROP TABLE IF EXISTS ${db.table(def.table.name)}`);
+  if (table)
+    await db.command(`dropping table ${def.table.name}`, `DROP TABLE IF EXISTS ${db.table(def.table.name)}`);
   await db.command(`creating table ${def.table.name}`, createTableSql(db, def.table, comment));
   const select = def.select.replaceAll('{db}', `\`${db.database}\``);
   await db.command(

@@ -30,7 +30,9 @@ function testDir(): string {
 }
 
 /** A store on a fresh database in this process's temp chDB directory. */
-export async function openTestStore(options: OpenStoreOptions & { database?: string } = {}): Promise<TestStore> {
+export async function openTestStore(
+  options: OpenStoreOptions & { database?: string } = {},
+): Promise<TestStore> {
   const database = options.database ?? `test_${randomBytes(6).toString('hex')}`;
   const store = await openStore({ kind: 'chdb', path: testDir(), database }, options);
   return Object.assign(store, {

@@ -64,7 +64,11 @@ type NumericSetting = keyof typeof LIMITS;
 function checkNumber(name: NumericSetting, value: number, source: string): number {
   const [min, max] = LIMITS[name];
   if (!Number.isInteger(value) || value < min || value > max) {
-    throw new GeoError('BAD_CONFIG', `${source}: ${value} is not a whole number from ${min} to ${max}`, source);
+    throw new GeoError(
+      'BAD_CONFIG',
+      `${source}: ${value} is not a whole number from ${min} to ${max}`,
+      source,
+    );
   }
   return value;
 }
@@ -73,7 +77,10 @@ function checkNumber(name: NumericSetting, value: number, source: string): numbe
  * A complete, checked configuration from the defaults and `settings`: numbers in range, every
  * database path set an existing mmdb file. Throws a GeoError naming the setting.
  */
-export function resolveGeoConfig(settings: Partial<GeoConfig> = {}, sources: Partial<GeoEnvNames> = {}): GeoConfig {
+export function resolveGeoConfig(
+  settings: Partial<GeoConfig> = {},
+  sources: Partial<GeoEnvNames> = {},
+): GeoConfig {
   const c: GeoConfig = { ...DEFAULT_GEO_CONFIG };
   for (const [k, v] of Object.entries(settings) as [keyof GeoConfig, unknown][]) {
     if (v !== undefined) (c as unknown as Record<string, unknown>)[k] = v;
@@ -99,7 +106,8 @@ type GeoEnvNames = Record<keyof GeoConfig, string>;
 function readInt(env: NodeJS.ProcessEnv, variable: string): number | undefined {
   const raw = env[variable]?.trim();
   if (raw === undefined || raw === '') return undefined;
-  if (!/^-?\d+$/.test(raw)) throw new GeoError('BAD_CONFIG', `${variable}: "${raw}" is not a whole number`, variable);
+  if (!/^-?\d+$/.test(raw))
+    throw new GeoError('BAD_CONFIG', `${variable}: "${raw}" is not a whole number`, variable);
   return Number(raw);
 }
 

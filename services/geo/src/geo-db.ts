@@ -2,7 +2,12 @@ import { createRequire } from 'node:module';
 import type { AddressScope, GeoInfo } from '@capstream/pipeline';
 import type { Reader, Response } from 'maxmind';
 import { AsnTable } from './asn-table.ts';
-import { DBIP_ATTRIBUTION, MAXMIND_ATTRIBUTION, NRO_ATTRIBUTION, ROUTEVIEWS_ATTRIBUTION } from './attribution.ts';
+import {
+  DBIP_ATTRIBUTION,
+  MAXMIND_ATTRIBUTION,
+  NRO_ATTRIBUTION,
+  ROUTEVIEWS_ATTRIBUTION,
+} from './attribution.ts';
 import { DEFAULT_GEO_CONFIG, type GeoConfig } from './config.ts';
 import { formatIPv4 } from './ip.ts';
 import { type Mmdb, openMmdb } from './mmdb.ts';
@@ -65,8 +70,13 @@ export function defaultDatabasePaths(): {
 
 /**
  * Opens the databases the configuration names, or the packaged ones. Reads every file whole into
- * memory once (the packaged set: about 150 MB of mmdb, mostly the DB-IP city files, plus ~15 MB
- * for the ASN ranges) and checks each is an mmdb of the right kind; throws a GeoError otherwise.
+ * memory once (the packaged set: 142 MB of mmdb, 134 MB of it the DB-IP city files, plus ~15 MB
+ * for the ASN ranges; about 1 s to open) and checks each is an mmdb of the right kind; throws a
+ * GeoError otherwise.
+ *
+ * Cost per lookup, measured with the packaged set: a non-public address ~0.15 us (parse and
+ * classify, no database); a cached public one ~0.2-0.3 us; an uncached one ~10 us (two mmdb
+ * tree walks and an ASN bisection; decoded records are kept, up to 8192 per file).
  */
 export async function openGeoDatabase(
   config: Pick<GeoConfig, 'countryDb' | 'cityDb' | 'asnDb' | 'cacheSize'> = DEFAULT_GEO_CONFIG,
@@ -249,7 +259,8 @@ class MmdbGeoDatabase implements GeoDatabase {
     const cityRec = get(v4 ? this.city.v4 : this.city.v6, text);
     const cityCountry = countryOf(cityRec);
     let country = cityCountry;
-    if (this.country !== null) country = countryOf(get(v4 ? this.country.v4 : this.country.v6, text)) ?? cityCountry;
+    if (this.country !== null)
+      country = countryOf(get(v4 ? this.country.v4 : this.country.v6, text)) ?? cityCountry;
     let city: string | null = null;
     let lat: number | null = null;
     let lon: number | null = null;

@@ -8,6 +8,7 @@ export interface GeoMetrics {
   batchSize: Histogram;
   writeSeconds: Histogram;
   writeErrors: Counter;
+  deadLetters: Counter;
   cacheHits: Counter;
   cacheMisses: Counter;
   cacheHitRatio: Gauge;
@@ -62,6 +63,11 @@ export function geoMetrics(registry: Registry = new Registry()): GeoMetrics {
     writeErrors: new Counter({
       name: 'capstream_geo_write_errors_total',
       help: 'Failed writes (each is tried again)',
+      registers,
+    }),
+    deadLetters: new Counter({
+      name: 'capstream_geo_dead_letters_total',
+      help: 'Messages that could not be enriched, sent to the dead-letter topic',
       registers,
     }),
     cacheHits,

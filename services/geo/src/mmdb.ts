@@ -22,6 +22,8 @@ const KIND_TYPES: Record<MmdbKind, RegExp> = {
   asn: /asn|isp/i,
 };
 
+const KIND_NAMES: Record<MmdbKind, string> = { country: 'a Country', city: 'a City', asn: 'an ASN' };
+
 /** Throws a GeoError unless `path` is an existing regular file. */
 export function checkFile(path: string, setting: string): number {
   let size: number;
@@ -64,6 +66,28 @@ export function checkMmdbFile(path: string, setting: string): void {
   }
 }
 
+/**
+ * Decoded records by data-section offset, for mmdb-lib's decoder: many ranges share one record
+ * (a city, an AS), and decoding a city map costs more than the tree walk. Emptied when full.
+ * Records handed out are shared: never mutate them.
+ */
+class RecordCache {
+  private readonly map = new Map<string | number, unknown>();
+
+  constructor(private readonly max: number) {}
+
+  get(key: string | number): unknown {
+    return this.map.get(key);
+  }
+
+  set(key: string | number, value: unknown): void {
+    if (this.map.size >= this.max) this.map.clear();
+    this.map.set(key, value);
+  }
+}
+
+const RECORD_CACHE_SIZE = 8192;
+
 /** An open mmdb and what it can answer. */
 export interface Mmdb {
   path: string;
@@ -85,7 +109,7 @@ export async function openMmdb(path: string, kind: MmdbKind, setting: string): P
   }
   let reader: Reader<Response>;
   try {
-    reader = new Reader<Response>(bytes);
+    reader = new Reader<Response>(bytes, { cache: new RecordCache(RECORD_CACHE_SIZE) });
   } catch (e) {
     throw new GeoError(
       'NOT_MMDB',
@@ -97,7 +121,7 @@ export async function openMmdb(path: string, kind: MmdbKind, setting: string): P
   if (typeof databaseType !== 'string' || !KIND_TYPES[kind].test(databaseType)) {
     throw new GeoError(
       'WRONG_DB_KIND',
-      `${setting}: ${path} is a "${databaseType}" database, not a ${kind} database`,
+      `${setting}: ${path} is a "${databaseType}" database, not ${KIND_NAMES[kind]} database`,
       setting,
     );
   }

@@ -145,6 +145,15 @@ export function createIngestStage(partial: Partial<IngestConfig>, deps: IngestDe
     }
     result.packets = segmenter.totalPackets;
     result.error = error?.message ?? null;
+    await event({
+      captureId,
+      bytesRead: result.bytesRead,
+      bytesTotal: opened.size ?? result.bytesRead,
+      packets: result.packets,
+      sha256: hash.digest('hex'),
+      format: `${segmenter.format ?? 'unknown'}${gzip ? '+gzip' : ''}`,
+    });
+    // The last segment goes after the final facts: the parser's verdict closes the capture.
     await sendSegment({
       captureId,
       seq,
@@ -156,12 +165,6 @@ export function createIngestStage(partial: Partial<IngestConfig>, deps: IngestDe
       ...(error ? { error: { code: error.code, offset: error.offset, reason: error.reason } } : {}),
     });
     result.segments++;
-    await event({
-      captureId,
-      bytesRead: result.bytesRead,
-      bytesTotal: opened.size ?? result.bytesRead,
-      packets: result.packets,
-    });
     metrics.captures.inc({ outcome: error ? 'broken' : 'read' });
     metrics.active.dec();
     log.info(

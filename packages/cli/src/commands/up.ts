@@ -24,8 +24,15 @@ export async function upCommand(opts: UpOptions): Promise<void> {
   const dataDir = resolve(opts.data);
   const app = await startEmbedded({ dataDir, log });
 
-  const listener = await listenPcapOverIp({ host: opts.host, port: Number(opts.pcapPort) }, (conn) => {
-    void app.submitStream(conn, { name: `live ${conn.displaySource}` });
+  const listener = await listenPcapOverIp({
+    host: opts.host,
+    port: Number(opts.pcapPort),
+    onConnection: (live) => {
+      void app.submitStream(
+        { displaySource: live.displaySource, size: null, stream: live.stream },
+        { name: `live ${live.remote}` },
+      );
+    },
   });
 
   const server = createServer(async (req, res) => {

@@ -139,7 +139,8 @@ function browsing(start: bigint) {
     const client = v6 ? client6 : client4;
     const lookup = udpExchange({
       client: { ip: client, port: 41000 + i },
-      server: { ip: v6 ? '2001:db8:cafe::53' : '192.168.1.1', port: 53 },
+      // Public resolvers, so the sample has known networks on both sides of its lookups.
+      server: { ip: v6 ? '2001:4860:4860::8888' : i % 2 === 0 ? '8.8.8.8' : '1.1.1.1', port: 53 },
       startNs: t,
       requests: [
         concat([

@@ -32,10 +32,15 @@ import {
   displayUrl,
   formatBytes,
   formatDuration,
+  idleGuard,
   type OpenedSource,
   SourceError,
   scrubSecrets,
+  sleep,
 } from './source.ts';
+
+/** Tries of one body read (a range, or the rest of the blob) before giving up. */
+const BODY_ATTEMPTS = 4;
 
 export interface AzureSourceOptions {
   /** The fetch guard's policy (allow-list, size and time caps); CAPSTREAM_FETCH_ALLOW is added. */
@@ -119,6 +124,12 @@ export async function openAzureBlob(input: string, opts: AzureSourceOptions = {}
   if (segments.length < 2) {
     throw new SourceError('BAD_URL', `${display} does not name a blob (expected .../CONTAINER/BLOB)`);
   }
+  const clearText = () =>
+    new SourceError(
+      'BAD_URL',
+      `${display} uses plain http, which would send the SAS token in clear; use the https URL`,
+    );
+  if (url.protocol === 'http:' && isAzureBlobHost(url)) throw clearText();
   const target = await vetUrl(url, policy, opts.signal);
   if (url.protocol === 'http:') {
     // Plain http would send the token in clear: only for an emulator the operator allowed by name.
@@ -126,12 +137,7 @@ export async function openAzureBlob(input: string, opts: AzureSourceOptions = {}
     const allowed =
       policy.allow.allowsHost(target.hostname, port) ||
       target.addresses.every((a) => policy.allow.allowsAddress(parseIp(a.address)!, port));
-    if (isAzureBlobHost(url) || !allowed) {
-      throw new SourceError(
-        'BAD_URL',
-        `${display} uses plain http, which would send the SAS token in clear; use the https URL`,
-      );
-    }
+    if (!allowed) throw clearText();
   }
 
   // The SDK connects through an agent whose lookup answers with the vetted addresses only, and
@@ -184,8 +190,9 @@ export async function openAzureBlob(input: string, opts: AzureSourceOptions = {}
     size = props.contentLength ?? 0;
     etag = props.etag;
   } catch (err) {
+    const error = fail(err, 'reading the blob properties');
     release();
-    throw fail(err, 'reading the blob properties');
+    throw error;
   }
   if (size > policy.maxBytes) {
     release();
@@ -199,63 +206,77 @@ export async function openAzureBlob(input: string, opts: AzureSourceOptions = {}
   const downloadOptions = (): BlobDownloadOptions => ({
     abortSignal: signal,
     conditions,
-    maxRetryRequests: 5,
+    maxRetryRequests: 0, // a broken body is resumed here, under the idle watch
   });
 
-  /** One stream for the whole blob. */
+  const idleError = () =>
+    new SourceError('NETWORK', `no data from ${url.hostname} for ${formatDuration(policy.idleTimeoutMs)}`, {
+      retryable: true,
+    });
+  /** A download's body, failing when it stalls. */
+  const bodyOf = (body: Readable) =>
+    idleGuard(body as AsyncIterable<Buffer>, policy.idleTimeoutMs, idleError, (err) => body.destroy(err));
+  const retryOptions = { maxTries: 4, retryDelayInMs: 1000, maxRetryDelayInMs: 30_000, ...opts.retry };
+  const pause = (attempt: number) =>
+    sleep(Math.min(retryOptions.maxRetryDelayInMs, retryOptions.retryDelayInMs * 2 ** (attempt - 1)), signal);
+
+  /** One stream for the whole blob; a broken read resumes where it stopped (same ETag). */
   async function* whole(): AsyncGenerator<Uint8Array> {
-    let body: Readable | undefined;
-    let read = 0;
-    try {
-      const res = await client.download(0, undefined, downloadOptions());
-      body = res.readableStreamBody as Readable | undefined;
-      if (body) {
-        for await (const chunk of body as AsyncIterable<Buffer>) {
-          read += chunk.length;
+    let offset = 0;
+    let failures = 0;
+    while (offset < size) {
+      let body: Readable | undefined;
+      let error: SourceError | null = null;
+      try {
+        const res = await client.download(offset, undefined, downloadOptions());
+        body = res.readableStreamBody as Readable | undefined;
+        if (!body) throw new Error('the download has no body');
+        for await (const chunk of bodyOf(body)) {
+          offset += chunk.length;
+          failures = 0;
           yield chunk;
         }
-      }
-    } catch (err) {
-      throw fail(err, `reading the blob (after ${read} bytes)`);
-    } finally {
-      body?.destroy();
-    }
-    if (read !== size) {
-      throw new SourceError('NETWORK', `${display} ended after ${read} of ${size} bytes; try again`);
-    }
-  }
-
-  /** Reads [offset, offset+count) into one buffer, retrying a short or broken read. */
-  const readRange = async (offset: number, count: number): Promise<Buffer> => {
-    let lastErr: unknown;
-    for (let attempt = 0; attempt < 3; attempt++) {
-      if (signal.aborted) throw abortError(signal);
-      let body: Readable | undefined;
-      try {
-        const res = await client.download(offset, count, downloadOptions());
-        body = res.readableStreamBody as Readable | undefined;
-        const buf = Buffer.allocUnsafe(count);
-        let at = 0;
-        if (body) {
-          for await (const chunk of body as AsyncIterable<Buffer>) {
-            if (at + chunk.length > count) throw new Error(`range returned more than ${count} bytes`);
-            chunk.copy(buf, at);
-            at += chunk.length;
-          }
-        }
-        if (at === count) return buf;
-        lastErr = new Error(`range at ${offset} returned ${at} of ${count} bytes`);
+        if (offset < size) throw new Error(`the blob ended after ${offset} of ${size} bytes`);
       } catch (err) {
-        const se = fail(err, `reading bytes ${offset}-${offset + count - 1}`);
-        if (!se.retryable) throw se;
-        lastErr = se;
+        error = fail(err, `reading the blob (after ${offset} bytes)`);
       } finally {
         body?.destroy();
       }
+      if (error) {
+        if (!error.retryable || ++failures >= BODY_ATTEMPTS) throw error;
+        await pause(failures);
+      }
     }
-    throw lastErr instanceof SourceError
-      ? lastErr
-      : new SourceError('NETWORK', `${display}: ${(lastErr as Error).message}; try again`);
+  }
+
+  /** Reads [offset, offset+count) into one buffer; a broken read goes on where it stopped. */
+  const readRange = async (offset: number, count: number): Promise<Buffer> => {
+    const buf = Buffer.allocUnsafe(count);
+    let at = 0;
+    for (let failures = 0; ; ) {
+      if (signal.aborted) throw abortError(signal);
+      let body: Readable | undefined;
+      let error: SourceError;
+      try {
+        const res = await client.download(offset + at, count - at, downloadOptions());
+        body = res.readableStreamBody as Readable | undefined;
+        if (!body) throw new Error('the download has no body');
+        for await (const chunk of bodyOf(body)) {
+          if (at + chunk.length > count) throw new Error(`a range returned more than ${count} bytes`);
+          chunk.copy(buf, at);
+          at += chunk.length;
+          failures = 0;
+        }
+        if (at === count) return buf;
+        throw new Error(`the range at ${offset} returned ${at} of ${count} bytes`);
+      } catch (err) {
+        error = fail(err, `reading bytes ${offset}-${offset + count - 1}`);
+      } finally {
+        body?.destroy();
+      }
+      if (!error.retryable || ++failures >= BODY_ATTEMPTS) throw error;
+      await pause(failures);
+    }
   };
 
   /** Ranges in parallel, handed on in order; at most `concurrency` ranges held. */
@@ -321,7 +342,12 @@ export function azureError(err: unknown, ctx: AzureErrorContext): SourceError {
   if (e.code === 'EFORBIDDEN' || /unvetted host/.test(String(e.message))) {
     return new SourceError('FORBIDDEN_ADDRESS', `refusing to connect to an unvetted host for ${display}`);
   }
-  if (e.name === 'AbortError') return new SourceError('ABORTED', `${ctx.what} of ${display} was cancelled`);
+  if (e.name === 'AbortError') {
+    // Not our signal: the SDK reports a connection that broke under a body as an abort.
+    return new SourceError('NETWORK', `${ctx.what} of ${display} broke off (the connection was closed)`, {
+      retryable: true,
+    });
+  }
   if (status === 403) {
     if (!sas.signature) {
       return new SourceError(

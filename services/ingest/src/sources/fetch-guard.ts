@@ -613,7 +613,11 @@ function request(
         ),
       );
     });
-    req.once('response', (res) => resolve({ req, res }));
+    req.once('response', (res) => {
+      // From here the reader watches for stalls itself (a paused, back-pressured body is not one).
+      req.setTimeout(0);
+      resolve({ req, res });
+    });
     req.once('error', (err) => reject(err));
     req.end();
   });

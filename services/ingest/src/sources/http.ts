@@ -18,6 +18,7 @@ import {
   displayUrl,
   formatBytes,
   formatDuration,
+  idleGuard,
   type OpenedSource,
   SourceError,
   sleep,
@@ -263,7 +264,20 @@ export async function openHttp(input: string, opts: HttpSourceOptions = {}): Pro
           res.headers['content-length'] !== undefined ? Number(res.headers['content-length']) : null;
         const expectedEnd = declared !== null && Number.isSafeInteger(declared) ? offset + declared : size;
         try {
-          for await (const chunk of res as AsyncIterable<Buffer>) {
+          const chunks = idleGuard(
+            res as AsyncIterable<Buffer>,
+            policy.idleTimeoutMs,
+            () =>
+              new SourceError(
+                'NETWORK',
+                `no data from ${url.hostname} for ${formatDuration(policy.idleTimeoutMs)}`,
+                {
+                  retryable: true,
+                },
+              ),
+            (err) => res.destroy(err),
+          );
+          for await (const chunk of chunks) {
             offset += chunk.length;
             if (offset > policy.maxBytes) throw tooLarge(display, policy.maxBytes, null);
             failures = 0;

@@ -5,6 +5,7 @@
 // TCP's own: a stream not read fast enough slows the sender down.
 
 import net from 'node:net';
+import { idleGuard } from './source.ts';
 
 export type LiveEndReason =
   /** The sender closed the connection (end of the capture). */
@@ -138,16 +139,22 @@ export function listenPcapOverIp(opts: PcapOverIpOptions): Promise<PcapOverIpLis
       live.delete(entry);
       resolveDone(end);
     });
-    if (opts.idleTimeoutMs) {
-      socket.setTimeout(opts.idleTimeoutMs, () => {
-        setReason('idle-timeout');
-        socket.destroy();
-      });
-    }
 
     async function* read(): AsyncGenerator<Uint8Array> {
       try {
-        for await (const chunk of socket as AsyncIterable<Buffer>) {
+        // A sender that goes quiet is idle; a reader that is slow is not (TCP holds the sender back).
+        const chunks = opts.idleTimeoutMs
+          ? idleGuard(
+              socket as AsyncIterable<Buffer>,
+              opts.idleTimeoutMs,
+              () => {
+                setReason('idle-timeout');
+                return new Error('idle');
+              },
+              () => socket.destroy(),
+            )
+          : (socket as AsyncIterable<Buffer>);
+        for await (const chunk of chunks) {
           bytes += chunk.length;
           if (opts.maxBytes !== undefined && bytes > opts.maxBytes) {
             setReason('too-large');

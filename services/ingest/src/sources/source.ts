@@ -174,3 +174,40 @@ export function sleep(ms: number, signal?: AbortSignal): Promise<void> {
     signal?.addEventListener('abort', onAbort, { once: true });
   });
 }
+
+/**
+ * Iterates `src`, failing with `onIdle()` when no chunk arrives within `idleMs` while a chunk is
+ * awaited. Time spent by the reader between chunks does not count: a slow consumer (back-pressure)
+ * is not a stalled sender. `destroy` tears the underlying stream down so a pending read settles.
+ */
+export async function* idleGuard<T>(
+  src: AsyncIterable<T>,
+  idleMs: number,
+  onIdle: () => Error,
+  destroy: (err: Error) => void,
+): AsyncGenerator<T> {
+  const it = src[Symbol.asyncIterator]();
+  let fire: ((err: Error) => void) | null = null;
+  const timer = setTimeout(() => {
+    if (!fire) return;
+    const err = onIdle();
+    fire(err);
+    destroy(err);
+  }, idleMs);
+  timer.unref();
+  try {
+    for (;;) {
+      timer.refresh();
+      const r = await new Promise<IteratorResult<T>>((resolve, reject) => {
+        fire = reject;
+        it.next().then(resolve, reject);
+      });
+      fire = null;
+      if (r.done) return;
+      yield r.value;
+    }
+  } finally {
+    fire = null;
+    clearTimeout(timer);
+  }
+}

@@ -79,6 +79,10 @@ export async function startAzurite(opts: StartAzuriteOptions = {}): Promise<Azur
     ],
     { stdio: ['ignore', 'pipe', 'pipe'], env: withoutSqlBackend(process.env) },
   );
+  // A test process that ends without stop() (a failed before(), a crash) takes Azurite with it.
+  const killOnExit = () => child.kill('SIGKILL');
+  process.once('exit', killOnExit);
+  child.once('exit', () => process.off('exit', killOnExit));
   let port: number;
   try {
     port = await waitForPort(child, opts.timeoutMs ?? 30_000);

@@ -71,7 +71,10 @@ export class UploadStore {
   }
 
   /** Streams a capture into the store. Nothing is left behind when it fails. */
-  async put(source: AsyncIterable<Uint8Array>, opts: PutOptions = {}): Promise<StoredCapture> {
+  async put(
+    source: AsyncIterable<Uint8Array> | Iterable<Uint8Array>,
+    opts: PutOptions = {},
+  ): Promise<StoredCapture> {
     const maxBytes = opts.maxBytes ?? this.maxBytes;
     const storeKey = `up_${randomBytes(16).toString('hex')}`;
     const tmp = join(this.dir, `${TMP_PREFIX}${storeKey}`);

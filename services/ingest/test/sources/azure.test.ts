@@ -6,7 +6,7 @@ import { openAzureBlob, parseSas } from '../../src/sources/azure.ts';
 import { openSource } from '../../src/sources/index.ts';
 import { SourceError } from '../../src/sources/source.ts';
 import { type Azurite, startAzurite } from '../../src/sources/testing-azurite.ts';
-import { collect, randomData, recordClientRequests, sha256 } from './helpers.ts';
+import { collect, randomData, recordClientRequests, sha256, startCuttingProxy } from './helpers.ts';
 
 const MiB = 1024 * 1024;
 
@@ -147,15 +147,43 @@ describe('azure blob source (Azurite)', () => {
     assertNoSecret(err, url);
   });
 
+  for (const [how, opts] of [
+    ['in one resumed stream', { parallelThreshold: 64 * MiB }],
+    ['in resumed ranges', { rangeSize: 4 * MiB, concurrency: 2 }],
+  ] as const) {
+    it(`reads through a network that breaks connections, ${how}, bytes identical`, async () => {
+      // The first four connections break after 1.5 MiB of answer; later ones pass everything.
+      const proxy = await startCuttingProxy(az.port, (i) => (i <= 4 ? 1.5 * MiB : null));
+      try {
+        const url = new URL(az.sasUrl('captures', 'nested/dir/big.pcap'));
+        url.port = String(proxy.port);
+        const src = await openAzureBlob(url.toString(), {
+          policy: { allow: '127.0.0.1', env: null },
+          retry: { retryDelayInMs: 10, maxRetryDelayInMs: 50 },
+          ...opts,
+        });
+        assert.equal(sha256(await collect(src.stream)), sha256(big));
+        assert.ok(proxy.cuts >= 2, `only ${proxy.cuts} cuts`);
+      } finally {
+        await proxy.close();
+      }
+    });
+  }
+
   it('refuses the emulator when the allow-list does not admit it, and plain http to a real blob host', async () => {
     const url = az.sasUrl('captures', 'small.pcap');
     const err = await failure(openAzureBlob(url, { policy: { env: null } }), 'FORBIDDEN_ADDRESS');
     assertNoSecret(err, url);
     await failure(
-      openAzureBlob('http://acct.blob.core.windows.net/c/b?sv=1&sig=abcd', { policy: { allow: '0.0.0.0/0', env: null } }),
+      openAzureBlob('http://acct.blob.core.windows.net/c/b?sv=1&sig=abcd', {
+        policy: { allow: '0.0.0.0/0', env: null },
+      }),
       'BAD_URL',
     );
-    await failure(openAzureBlob('https://acct.blob.core.windows.net/onlycontainer?sig=abcd', { policy }), 'BAD_URL');
+    await failure(
+      openAzureBlob('https://acct.blob.core.windows.net/onlycontainer?sig=abcd', { policy }),
+      'BAD_URL',
+    );
   });
 
   it('is reached through openSource as kind azure', async () => {
@@ -173,7 +201,9 @@ describe('azure blob source (Azurite)', () => {
   });
 
   it('reads the SAS fields', () => {
-    const s = parseSas(new URL('https://a.blob.core.windows.net/c/b?sv=2024&se=2030-01-02T03:04:05Z&sp=r&sig=x%2By'));
+    const s = parseSas(
+      new URL('https://a.blob.core.windows.net/c/b?sv=2024&se=2030-01-02T03:04:05Z&sp=r&sig=x%2By'),
+    );
     assert.equal(s.expiresOn?.toISOString(), '2030-01-02T03:04:05.000Z');
     assert.equal(s.permissions, 'r');
     assert.equal(s.signature, 'x+y');

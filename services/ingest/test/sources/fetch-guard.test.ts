@@ -79,7 +79,9 @@ describe('address classes', () => {
 
 describe('allow-list', () => {
   it('parses hosts, addresses, CIDRs, wildcards and ports (v4 and v6)', () => {
-    const a = AllowList.parse('127.0.0.1, 10.0.0.0/8 [::1]:10000, fd00::/8,storage.internal,*.corp.example,azurite:10000');
+    const a = AllowList.parse(
+      '127.0.0.1, 10.0.0.0/8 [::1]:10000, fd00::/8,storage.internal,*.corp.example,azurite:10000',
+    );
     const ip = (s: string) => parseIp(s)!;
     assert.ok(a.allowsAddress(ip('127.0.0.1'), 80));
     assert.ok(!a.allowsAddress(ip('127.0.0.2'), 80));
@@ -179,7 +181,10 @@ describe('fetch guard (SSRF)', () => {
 
   it('says why: the address and its class', async () => {
     await refused(openHttp('http://169.254.169.254/', { policy: none }), /169\.254\.169\.254.*metadata/);
-    await refused(openHttp(`http://localhost:${v4.port}/`, { policy: none }), /localhost resolves to 127\.0\.0\.1.*loopback/);
+    await refused(
+      openHttp(`http://localhost:${v4.port}/`, { policy: none }),
+      /localhost resolves to 127\.0\.0\.1.*loopback/,
+    );
     await refused(openHttp('http://10.0.0.1/', { policy: none }), /private network.*CAPSTREAM_FETCH_ALLOW/);
   });
 
@@ -221,9 +226,15 @@ describe('fetch guard (SSRF)', () => {
   }
 
   it('pins connections to the vetted address: the lookup answers with it and refuses other names', async () => {
-    const target = await vetUrl(`http://localhost:${v4.port}/`, fetchPolicy({ allow: 'localhost', env: null }));
+    const target = await vetUrl(
+      `http://localhost:${v4.port}/`,
+      fetchPolicy({ allow: 'localhost', env: null }),
+    );
     assert.deepEqual(target.addresses[0], { address: '127.0.0.1', family: 4 });
-    const lookup = pinnedLookup({ hostname: 'localhost', addresses: [{ address: '203.0.113.9', family: 4 }] });
+    const lookup = pinnedLookup({
+      hostname: 'localhost',
+      addresses: [{ address: '203.0.113.9', family: 4 }],
+    });
     const one = await new Promise<unknown[]>((resolve) =>
       lookup('localhost', {}, (err, address, family) => resolve([err, address, family])),
     );
@@ -240,7 +251,9 @@ describe('fetch guard (SSRF)', () => {
 
   it('guards Azure blob URLs the same way', async () => {
     const socketsBefore = sockets.count;
-    await refused(openAzureBlob('https://169.254.169.254/container/blob?sv=2024-01-01&sig=abc', { policy: none }));
+    await refused(
+      openAzureBlob('https://169.254.169.254/container/blob?sv=2024-01-01&sig=abc', { policy: none }),
+    );
     await refused(openAzureBlob(`http://127.0.0.1:${v4.port}/acct/c/b?sig=abc`, { policy: none }));
     assert.equal(sockets.count, socketsBefore);
   });

@@ -3,7 +3,7 @@
 import { createHash, randomBytes } from 'node:crypto';
 import diagnostics from 'node:diagnostics_channel';
 import http from 'node:http';
-import type { AddressInfo, Socket } from 'node:net';
+import net, { type AddressInfo, type Socket } from 'node:net';
 
 export interface TestServer {
   server: http.Server;
@@ -102,4 +102,71 @@ export function recordClientRequests(): { requests: http.ClientRequest[]; stop()
 
 export function delay(ms: number): Promise<void> {
   return new Promise((r) => setTimeout(r, ms));
+}
+
+export interface CuttingProxy {
+  port: number;
+  /** Connections accepted so far. */
+  connections: number;
+  /** Connections cut so far. */
+  cuts: number;
+  close(): Promise<void>;
+}
+
+/**
+ * A TCP proxy on 127.0.0.1 to `port` that breaks connections: `cutAfter(i)` (i from 1) gives how
+ * many bytes of the answer the i-th connection passes before it is destroyed, or null to pass all.
+ * A faulty network, for real clients against a real server.
+ */
+export async function startCuttingProxy(
+  port: number,
+  cutAfter: (connection: number) => number | null,
+): Promise<CuttingProxy> {
+  const sockets = new Set<net.Socket>();
+  const p: CuttingProxy = {
+    port: 0,
+    connections: 0,
+    cuts: 0,
+    async close() {
+      for (const s of sockets) s.destroy();
+      await new Promise<void>((r) => server.close(() => r()));
+    },
+  };
+  const server = net.createServer((client) => {
+    const limit = cutAfter(++p.connections);
+    const upstream = net.connect({ host: '127.0.0.1', port });
+    for (const s of [client, upstream]) {
+      sockets.add(s);
+      s.on('close', () => sockets.delete(s));
+      s.on('error', () => {});
+    }
+    client.pipe(upstream);
+    let passed = 0;
+    let cut = false;
+    upstream.on('data', (d: Buffer) => {
+      if (cut) return;
+      if (limit !== null && passed + d.length >= limit) {
+        cut = true;
+        client.write(d.subarray(0, Math.max(0, limit - passed)), () => {
+          p.cuts++;
+          client.destroy();
+          upstream.destroy();
+        });
+        upstream.pause();
+        passed = limit;
+        return;
+      }
+      passed += d.length;
+      if (!client.write(d)) {
+        upstream.pause();
+        client.once('drain', () => upstream.resume());
+      }
+    });
+    upstream.on('end', () => client.end());
+    client.on('close', () => upstream.destroy());
+    upstream.on('close', () => client.destroy());
+  });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
+  p.port = (server.address() as AddressInfo).port;
+  return p;
 }

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { after, describe, it } from 'node:test';
 import { openHttp } from '../../src/sources/http.ts';
 import { SourceError } from '../../src/sources/source.ts';
-import { collect, randomData, sha256, startServer, type TestServer } from './helpers.ts';
+import { collect, delay, randomData, sha256, startServer, type TestServer } from './helpers.ts';
 
 const MiB = 1024 * 1024;
 // Only the loopback test servers are allowed; nothing is read from the environment.
@@ -148,7 +148,11 @@ describe('http source', () => {
       }
     });
     const retried: string[] = [];
-    const src = await openHttp(`${s.origin}/x`, { policy: policy(), ...fast, onRetry: (i) => retried.push(i.error.code) });
+    const src = await openHttp(`${s.origin}/x`, {
+      policy: policy(),
+      ...fast,
+      onRetry: (i) => retried.push(i.error.code),
+    });
     assert.equal((await collect(src.stream)).toString(), 'pcap bytes');
     assert.deepEqual(retried, ['HTTP_STATUS']);
   });
@@ -206,7 +210,11 @@ describe('http source', () => {
       /more than 5/,
     );
     assert.equal(s.requests.length, 6);
-    await rejectsWith(openHttp(`${s.origin}/loop`, { policy: policy(), ...fast }), 'TOO_MANY_REDIRECTS', /loop/);
+    await rejectsWith(
+      openHttp(`${s.origin}/loop`, { policy: policy(), ...fast }),
+      'TOO_MANY_REDIRECTS',
+      /loop/,
+    );
   });
 
   it('refuses a capture over the size cap: by its Content-Length, or while reading', async () => {
@@ -252,12 +260,29 @@ describe('http source', () => {
   it('treats a stalled connection as broken (idle timeout) and retries it', async () => {
     const s = await server((_req, res, n) => {
       res.writeHead(200, { 'content-length': 4 });
-      if (n === 1) res.flushHeaders(); // then nothing
+      if (n === 1)
+        res.flushHeaders(); // then nothing
       else res.end('done');
     });
     const src = await openHttp(`${s.origin}/stall`, { policy: policy({ idleTimeoutMs: 150 }), ...fast });
     assert.equal((await collect(src.stream)).toString(), 'done');
     assert.equal(s.requests.length, 2);
+  });
+
+  it('does not take a slow reader for a stalled server (idle time counts only while waiting)', async () => {
+    const data = randomData(3 * 64 * 1024);
+    const s = await server((_req, res) => {
+      res.writeHead(200, { 'content-length': data.length }); // no ranges: a break would be fatal
+      res.end(data);
+    });
+    const src = await openHttp(`${s.origin}/x`, { policy: policy({ idleTimeoutMs: 100 }), ...fast });
+    const parts: Uint8Array[] = [];
+    for await (const c of src.stream) {
+      parts.push(c);
+      await delay(150);
+    }
+    assert.equal(sha256(parts), sha256(data));
+    assert.equal(s.requests.length, 1);
   });
 
   it('sends URL credentials to their own origin only, and never shows them', async () => {

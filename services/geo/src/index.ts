@@ -1,0 +1,315 @@
+import {
+  type ConsumerContext,
+  type Delivery,
+  type EnrichedFlow,
+  type FlowMessage,
+  type Logger,
+  type Message,
+  type Stage,
+  type Subscription,
+  silentLogger,
+  TOPICS,
+  type Transport,
+} from '@capstream/pipeline';
+import type { Registry } from 'prom-client';
+import { type GeoConfig, resolveGeoConfig } from './config.ts';
+import { enrichFlow } from './enrich.ts';
+import { type GeoDatabase, openGeoDatabase } from './geo-db.ts';
+import { type GeoMetrics, geoMetrics } from './metrics.ts';
+
+export { AsnTable } from './asn-table.ts';
+export {
+  DBIP_ATTRIBUTION,
+  MAXMIND_ATTRIBUTION,
+  NRO_ATTRIBUTION,
+  ROUTEVIEWS_ATTRIBUTION,
+} from './attribution.ts';
+export { DEFAULT_GEO_CONFIG, GEO_ENV, type GeoConfig, geoConfigFromEnv, resolveGeoConfig } from './config.ts';
+export { enrichFlow, type GeoLookup } from './enrich.ts';
+export { GeoError, type GeoErrorCode } from './errors.ts';
+export {
+  defaultDatabasePaths,
+  type GeoDatabase,
+  type GeoSources,
+  type GeoStats,
+  openGeoDatabase,
+  SCOPES,
+} from './geo-db.ts';
+export { type GeoMetrics, geoMetrics } from './metrics.ts';
+export { addressScope, ResolvedAddress, resolveAddress, scopeOfIPv4 } from './scope.ts';
+
+/** Where enriched flows go: the store's flows repository has this shape. */
+export interface FlowWriter {
+  /** Writes one batch; the same batch with the same token again must not be stored twice. */
+  insert(rows: EnrichedFlow[], dedupToken: string): Promise<void>;
+}
+
+export interface GeoDeps {
+  transport: Transport;
+  flows: FlowWriter;
+  /** An open database (tests, or one shared by several stages); opened from the config otherwise. */
+  db?: GeoDatabase;
+  log?: Logger;
+  registry?: Registry;
+}
+
+export interface GeoStage extends Stage {
+  readonly metrics: GeoMetrics;
+  /** The database in use, once started. */
+  readonly db: GeoDatabase | null;
+}
+
+/** What the geo stage puts on `TOPICS.deadLetter` for a message it cannot enrich. */
+export interface GeoDeadLetter {
+  stage: 'geo';
+  topic: string;
+  partition: number;
+  offset: number;
+  error: string;
+  value: unknown;
+}
+
+/** The consumer group of the geo stage on the flows topic. */
+export const GEO_GROUP = 'capstream-geo';
+
+/**
+ * The token a batch is written with: the same offsets of the same partition give the same token,
+ * so a batch delivered again after a crash between write and commit is not stored twice.
+ */
+export function dedupToken(
+  topic: string,
+  partition: number,
+  firstOffset: number,
+  lastOffset: number,
+): string {
+  return `geo/${topic}/${partition}/${firstOffset}-${lastOffset}`;
+}
+
+interface PartitionState {
+  pending: Delivery<FlowMessage>[];
+  ctx: ConsumerContext | null;
+  timer: NodeJS.Timeout | null;
+  /** Drains of this partition, one after the other. */
+  chain: Promise<void>;
+}
+
+/**
+ * The geo stage: consumes `TOPICS.flows` as group `capstream-geo`, adds scope, place and AS to
+ * both ends of each flow, writes the rows and commits only once the write resolved.
+ *
+ * Batches: offsets are cut at multiples of `batchSize` (a batch holds offsets
+ * [k·batchSize, (k+1)·batchSize)), whatever the transport's own batching, so a full batch always
+ * has the same offsets and the same dedup token, also when delivered again in other slices after
+ * a restart. A partial batch is written after `flushIntervalMs` without more flows.
+ *
+ * Backpressure: a handler that completes a batch returns only once it is written, so a slow
+ * writer slows its partition's delivery. A failed write is tried again (backoff from `retryMs`
+ * doubling to `maxRetryMs`) for as long as it takes; nothing is committed past it meanwhile.
+ *
+ * `stop()` stops taking flows, writes and commits what it holds (one try each; what fails is left
+ * uncommitted and delivered again to the next consumer), and resolves when the subscription is
+ * closed.
+ */
+export function createGeoStage(settings: Partial<GeoConfig>, deps: GeoDeps): GeoStage {
+  const log = deps.log ?? silentLogger;
+  const metrics = geoMetrics(deps.registry);
+  const topic = TOPICS.flows;
+  let config: GeoConfig | null = null;
+  let db: GeoDatabase | null = deps.db ?? null;
+  let sub: Subscription | null = null;
+  let stopping = false;
+  let abort = new AbortController();
+  let partitions = new Map<number, PartitionState>();
+
+  function stateOf(partition: number): PartitionState {
+    let st = partitions.get(partition);
+    if (st === undefined) {
+      st = { pending: [], ctx: null, timer: null, chain: Promise.resolve() };
+      partitions.set(partition, st);
+    }
+    return st;
+  }
+
+  /** Runs a drain after the ones already queued for this partition. Never rejects. */
+  function schedule(st: PartitionState, flushPartial: boolean): Promise<void> {
+    st.chain = st.chain
+      .then(() => drain(st, flushPartial))
+      .catch((e: unknown) => {
+        // A bug, not a bad message (those go to the dead-letter topic): what is pending stays
+        // pending and uncommitted, and the next drain tries again.
+        log.error({ err: (e as Error).message }, 'geo drain failed');
+      });
+    return st.chain;
+  }
+
+  /**
+   * How many leading pending messages form a batch to write now: the messages of the first
+   * offset bucket once the bucket is complete (its last offset is in, or a later bucket's
+   * message is), or when `flushPartial`. 0 when there is nothing to write yet.
+   */
+  function ready(pending: Delivery<FlowMessage>[], size: number, flushPartial: boolean): number {
+    if (pending.length === 0) return 0;
+    const bucket = Math.floor(pending[0].offset / size);
+    const bucketEnd = (bucket + 1) * size - 1;
+    let n = 0;
+    while (n < pending.length && pending[n].offset <= bucketEnd) n++;
+    if (n < pending.length || pending[n - 1].offset === bucketEnd || flushPartial) return n;
+    return 0;
+  }
+
+  async function drain(st: PartitionState, flushPartial: boolean): Promise<void> {
+    const c = config!;
+    const partial = flushPartial || c.flushIntervalMs === 0;
+    for (;;) {
+      const n = ready(st.pending, c.batchSize, partial);
+      if (n === 0) break;
+      const batch = st.pending.slice(0, n);
+      if (!(await write(batch))) return; // given up while stopping: stays uncommitted
+      st.pending.splice(0, n);
+      const last = batch[n - 1];
+      try {
+        await st.ctx!.commit(last.partition, last.offset);
+      } catch (e) {
+        // Written but not committed: delivered again later under the same token, so not stored twice.
+        log.warn(
+          { err: (e as Error).message, partition: last.partition, offset: last.offset },
+          'commit failed',
+        );
+      }
+    }
+    if (st.pending.length > 0 && st.timer === null && !stopping) {
+      st.timer = setTimeout(() => {
+        st.timer = null;
+        void schedule(st, true);
+      }, c.flushIntervalMs);
+    }
+  }
+
+  /** Enriches and writes one batch; true once written, false when given up because of stop(). */
+  async function write(batch: Delivery<FlowMessage>[]): Promise<boolean> {
+    const c = config!;
+    const d = db!;
+    const rows: EnrichedFlow[] = [];
+    const bad: Message<GeoDeadLetter>[] = [];
+    for (const m of batch) {
+      try {
+        rows.push(enrichFlow(m.value, d));
+      } catch (e) {
+        // A message that is no flow: set aside, so it cannot stop its partition.
+        const error = (e as Error).message;
+        bad.push({
+          key: m.key,
+          value: {
+            stage: 'geo',
+            topic: m.topic,
+            partition: m.partition,
+            offset: m.offset,
+            error,
+            value: m.value,
+          },
+        });
+      }
+    }
+    metrics.syncDatabase(d.stats);
+    if (bad.length > 0) {
+      log.warn(
+        { count: bad.length, first: bad[0].value.error },
+        'flows that cannot be enriched sent to dead letter',
+      );
+      metrics.deadLetters.inc(bad.length);
+      await deps.transport.send(TOPICS.deadLetter, bad);
+    }
+    if (rows.length === 0) return true;
+    const first = batch[0];
+    const last = batch[batch.length - 1];
+    const token = dedupToken(first.topic, first.partition, first.offset, last.offset);
+    let wait = c.retryMs;
+    for (let attempt = 1; ; attempt++) {
+      const started = performance.now();
+      try {
+        await deps.flows.insert(rows, token);
+        metrics.writeSeconds.observe((performance.now() - started) / 1000);
+        metrics.batchSize.observe(rows.length);
+        metrics.flows.inc(rows.length);
+        return true;
+      } catch (e) {
+        metrics.writeErrors.inc();
+        const context = { err: (e as Error).message, token, rows: rows.length, attempt };
+        if (stopping) {
+          log.warn(context, 'write failed while stopping; the batch will be delivered again');
+          return false;
+        }
+        log.warn({ ...context, retryInMs: wait }, 'write failed; trying again');
+        await sleep(wait, abort.signal);
+        if (stopping) return false;
+        wait = Math.min(wait * 2, c.maxRetryMs);
+      }
+    }
+  }
+
+  async function handle(batch: Delivery<FlowMessage>[], ctx: ConsumerContext): Promise<void> {
+    // While stopping nothing is taken: uncommitted, it is delivered again to the next consumer.
+    if (stopping || batch.length === 0) return;
+    const st = stateOf(batch[0].partition);
+    st.ctx = ctx;
+    for (const m of batch) st.pending.push(m);
+    await schedule(st, false);
+  }
+
+  return {
+    name: 'geo',
+    metrics,
+    get db() {
+      return db;
+    },
+    async start() {
+      if (sub !== null) return;
+      config = resolveGeoConfig(settings);
+      if (db === null) {
+        const started = performance.now();
+        db = await openGeoDatabase(config);
+        log.info(
+          { sources: db.sources, ms: Math.round(performance.now() - started) },
+          'geo databases opened',
+        );
+      }
+      stopping = false;
+      abort = new AbortController();
+      partitions = new Map();
+      sub = await deps.transport.subscribe<FlowMessage>(topic, GEO_GROUP, handle);
+      log.info({ topic, group: GEO_GROUP, batchSize: config.batchSize }, 'geo stage started');
+    },
+    async stop() {
+      if (sub === null) return;
+      stopping = true;
+      abort.abort();
+      const states = [...partitions.values()];
+      for (const st of states) {
+        if (st.timer !== null) clearTimeout(st.timer);
+        st.timer = null;
+      }
+      // Write and commit what is held (one try each), then let the in-flight handlers return.
+      await Promise.all(states.map((st) => schedule(st, true)));
+      await sub.close();
+      sub = null;
+      const left = states.reduce((n, st) => n + st.pending.length, 0);
+      log.info({ uncommitted: left }, 'geo stage stopped');
+    },
+  };
+}
+
+function sleep(ms: number, signal: AbortSignal): Promise<void> {
+  return new Promise((resolve) => {
+    if (signal.aborted) {
+      resolve();
+      return;
+    }
+    const t = setTimeout(done, ms);
+    function done(): void {
+      clearTimeout(t);
+      signal.removeEventListener('abort', done);
+      resolve();
+    }
+    signal.addEventListener('abort', done, { once: true });
+  });
+}

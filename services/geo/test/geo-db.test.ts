@@ -1,0 +1,325 @@
+import assert from 'node:assert/strict';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import type { GeoInfo } from '@capstream/pipeline';
+import { Reader, type Response } from 'maxmind';
+import { AsnTable } from '../src/asn-table.ts';
+import {
+  DBIP_ATTRIBUTION,
+  MAXMIND_ATTRIBUTION,
+  NRO_ATTRIBUTION,
+  ROUTEVIEWS_ATTRIBUTION,
+} from '../src/attribution.ts';
+import { DEFAULT_GEO_CONFIG } from '../src/config.ts';
+import { GeoError } from '../src/errors.ts';
+import { defaultDatabasePaths, type GeoDatabase, openGeoDatabase } from '../src/geo-db.ts';
+import { parseIPv4, parseIPv6 } from '../src/ip.ts';
+import { writeMmdb } from './mmdb-writer.ts';
+
+/**
+ * Lookups against the packaged databases (pinned versions: @ip-location-db/* 2.3.2026061719
+ * for countries and AS, 2.3.2026060513 for cities). Each answer below is what those files say;
+ * a version bump that changes one is a deliberate update of this table.
+ */
+const KNOWN: [string, Partial<GeoInfo>][] = [
+  [
+    '8.8.8.8',
+    {
+      country: 'US',
+      city: 'Mountain View',
+      lat: 37.422,
+      lon: -122.085,
+      asn: 15169,
+      asOrg: 'Google LLC',
+    },
+  ],
+  [
+    '1.1.1.1',
+    { country: 'AU', city: 'Sydney', lat: -33.8688, lon: 151.209, asn: 13335, asOrg: 'Cloudflare, Inc.' },
+  ],
+  ['9.9.9.9', { country: 'US', asn: 19281, asOrg: 'Quad9' }],
+  [
+    '193.0.6.139',
+    {
+      country: 'NL',
+      city: 'Amsterdam (Amsterdam-Centrum)',
+      lat: 52.3717,
+      lon: 4.8852,
+      asn: 3333,
+      asOrg: 'Reseaux IP Europeens Network Coordination Centre (RIPE NCC)',
+    },
+  ],
+  ['2001:4860:4860::8888', { country: 'US', asn: 15169, asOrg: 'Google LLC' }],
+  ['2606:4700:4700::1111', { country: 'US', asn: 13335, asOrg: 'Cloudflare, Inc.' }],
+  [
+    '2001:67c:2e8:22::c100:68b',
+    {
+      country: 'NL',
+      city: 'Amsterdam',
+      lat: 52.3676,
+      lon: 4.9041,
+      asn: 3333,
+      asOrg: 'Reseaux IP Europeens Network Coordination Centre (RIPE NCC)',
+    },
+  ],
+  // A quoted organisation with a comma and non-ASCII letters in the CSV.
+  [
+    '102.203.1.1',
+    {
+      country: 'AO',
+      asn: 329712,
+      asOrg: 'Go4IT Integração de Sistemas, LDA - Go4IT Integração de Sistemas, LDA',
+    },
+  ],
+  // IPv4 inside IPv6: looked up as the IPv4 address.
+  ['::ffff:8.8.8.8', { country: 'US', city: 'Mountain View', asn: 15169 }],
+  ['64:ff9b::808:808', { country: 'US', city: 'Mountain View', asn: 15169 }],
+];
+
+const NEVER_LOOKED_UP: [string, GeoInfo['scope']][] = [
+  ['192.168.1.1', 'private'],
+  ['10.0.0.1', 'private'],
+  ['172.16.5.4', 'private'],
+  ['100.64.1.1', 'shared'],
+  ['127.0.0.1', 'loopback'],
+  ['169.254.1.1', 'link-local'],
+  ['192.0.2.1', 'documentation'],
+  ['198.51.100.1', 'documentation'],
+  ['203.0.113.1', 'documentation'],
+  ['2001:db8::1', 'documentation'],
+  ['::1', 'loopback'],
+  ['fe80::1', 'link-local'],
+  ['fd00::1', 'unique-local'],
+  ['ff02::1', 'multicast'],
+  ['224.0.0.251', 'multicast'],
+  ['255.255.255.255', 'broadcast'],
+  ['0.0.0.0', 'reserved'],
+  ['::ffff:192.168.1.1', 'private'],
+  ['64:ff9b::192.168.1.1', 'reserved'],
+];
+
+describe('GeoDatabase on the packaged databases', () => {
+  let db: GeoDatabase;
+  before(async () => {
+    db = await openGeoDatabase(DEFAULT_GEO_CONFIG);
+  });
+
+  for (const [ip, expected] of KNOWN) {
+    it(`knows ${ip}`, () => {
+      const info = db.lookup(ip);
+      assert.equal(info.scope, 'public');
+      for (const [field, value] of Object.entries(expected)) {
+        assert.equal(info[field as keyof GeoInfo], value, `${ip} ${field}`);
+      }
+      // Coordinates come in pairs, and with a city.
+      assert.equal(info.lat === null, info.lon === null);
+      if (info.lat !== null) assert.notEqual(info.city, null);
+    });
+  }
+
+  it('never pairs a country with a city of another country', () => {
+    // The city database puts 2001:4860:4860::8888 in Montreal, CA; the country database in US.
+    const raw = new Reader<Response>(readFileSync(defaultDatabasePaths().cityV6)).get(
+      '2001:4860:4860::8888',
+    ) as {
+      country_code?: string;
+    } | null;
+    assert.equal(raw?.country_code, 'CA');
+    const info = db.lookup('2001:4860:4860::8888');
+    assert.deepEqual([info.country, info.city, info.lat, info.lon], ['US', null, null, null]);
+  });
+
+  for (const [ip, scope] of NEVER_LOOKED_UP) {
+    it(`never geolocates ${ip} (${scope})`, () => {
+      const misses = db.stats.cacheMisses;
+      assert.deepEqual(db.lookup(ip), {
+        scope,
+        country: null,
+        city: null,
+        lat: null,
+        lon: null,
+        asn: null,
+        asOrg: null,
+      });
+      assert.equal(db.stats.cacheMisses, misses, 'no database was asked');
+    });
+  }
+
+  it('would be wrong to ask: the country database places private and documentation addresses', () => {
+    const raw = new Reader<Response>(readFileSync(defaultDatabasePaths().country));
+    assert.notEqual(raw.get('192.168.1.1'), null);
+    assert.notEqual(raw.get('2001:db8::1'), null);
+  });
+
+  it('answers repeated addresses from its cache', () => {
+    const { cacheHits, cacheMisses } = db.stats;
+    const a = db.lookup('151.101.1.140');
+    const b = db.lookup('151.101.1.140');
+    assert.equal(a, b);
+    assert.equal(db.stats.cacheMisses, cacheMisses + 1);
+    assert.equal(db.stats.cacheHits, cacheHits + 1);
+    assert.ok(Object.isFrozen(a), 'shared answers cannot be changed by a caller');
+  });
+
+  it('credits the packaged data', () => {
+    assert.deepEqual(
+      [...db.attribution].sort(),
+      [DBIP_ATTRIBUTION, NRO_ATTRIBUTION, ROUTEVIEWS_ATTRIBUTION].sort(),
+    );
+    assert.equal(DBIP_ATTRIBUTION, 'IP geolocation by DB-IP (https://db-ip.com), CC BY 4.0');
+  });
+});
+
+describe('AsnTable', () => {
+  it('loads the packaged CSVs into sorted ranges and finds the edges of a range', async () => {
+    const paths = defaultDatabasePaths();
+    const table = await AsnTable.load(paths.asnV4Csv, paths.asnV6Csv);
+    assert.ok(table.ranges.v4 > 300_000 && table.ranges.v6 > 50_000, JSON.stringify(table.ranges));
+    // "1.0.0.0,1.0.0.255,13335,"Cloudflare, Inc."" then a gap until 1.0.4.0.
+    for (const ip of ['1.0.0.0', '1.0.0.255']) assert.equal(table.asn(table.find4(parseIPv4(ip))), 13335);
+    assert.equal(table.find4(parseIPv4('1.0.1.0')), -1);
+    assert.equal(table.find4(parseIPv4('0.0.0.1')), -1);
+    const w = new Uint32Array(4);
+    parseIPv6('2001:4860::', w);
+    assert.equal(table.asn(table.find6(w)), 15169);
+    parseIPv6('::2', w);
+    assert.equal(table.find6(w), -1);
+  });
+
+  it('lets the later of two overlapping rows win, and refuses unsorted or broken rows', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'geo-asn-'));
+    try {
+      const v4 = join(dir, 'v4.csv');
+      const v6 = join(dir, 'v6.csv');
+      writeFileSync(v4, '1.0.0.0,1.0.0.255,1,"A, ""quoted"""\n1.0.0.128,1.0.1.255,2,B\n');
+      writeFileSync(
+        v6,
+        '2001:200::,2001:200:ffff:ffff:ffff:ffff:ffff:ffff,3,C\r\n2001:200:8000::,2001:201::,4,D\r\n',
+      );
+      const t = await AsnTable.load(v4, v6);
+      assert.equal(t.overlaps, 2);
+      assert.equal(t.org(t.find4(parseIPv4('1.0.0.127'))), 'A, "quoted"');
+      assert.equal(t.asn(t.find4(parseIPv4('1.0.0.128'))), 2);
+      const w = new Uint32Array(4);
+      parseIPv6('2001:200:7fff:ffff:ffff:ffff:ffff:ffff', w);
+      assert.equal(t.asn(t.find6(w)), 3);
+      parseIPv6('2001:200:8000::', w);
+      assert.equal(t.asn(t.find6(w)), 4);
+
+      writeFileSync(v4, '1.0.1.0,1.0.1.255,1,A\n1.0.0.0,1.0.0.255,2,B\n');
+      await assert.rejects(
+        AsnTable.load(v4, v6),
+        (e: GeoError) => e.code === 'BAD_ASN_DATA' && /line 2/.test(e.message),
+      );
+      writeFileSync(v4, '1.0.0.0,1.0.0.999,1,A\n');
+      await assert.rejects(AsnTable.load(v4, v6), (e: GeoError) => e.code === 'BAD_ASN_DATA');
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
+
+describe("a user's own databases", () => {
+  let dir: string;
+  before(() => {
+    dir = mkdtempSync(join(tmpdir(), 'geo-mmdb-'));
+    writeFileSync(
+      join(dir, 'GeoLite2-City.mmdb'),
+      writeMmdb('GeoLite2-City', {
+        '8.8.8.0/24': {
+          city: { geoname_id: 1, names: { en: 'Testville', de: 'Teststadt' } },
+          country: { iso_code: 'SE', names: { en: 'Sweden' } },
+          location: { latitude: { double: 59.33258 }, longitude: { double: 18.0649 }, accuracy_radius: 50 },
+        },
+        '2001:4860::/32': {
+          country: { iso_code: 'DE' },
+          registered_country: { iso_code: 'US' },
+          location: { latitude: { double: 51.2993 }, longitude: { double: 9.491 } },
+        },
+      }),
+    );
+    writeFileSync(
+      join(dir, 'GeoLite2-ASN.mmdb'),
+      writeMmdb('GeoLite2-ASN', {
+        '8.8.8.0/24': { autonomous_system_number: 64512, autonomous_system_organization: 'Test AS' },
+        '2001:4860::/32': { autonomous_system_number: 64513, autonomous_system_organization: 'Test AS six' },
+      }),
+    );
+    writeFileSync(join(dir, 'not-a-db.mmdb'), 'hello, this is text\n'.repeat(100));
+  });
+  after(() => rmSync(dir, { recursive: true, force: true }));
+
+  it('replace the packaged ones: GeoLite2 City and ASN, countries from the city database', async () => {
+    const db = await openGeoDatabase({
+      ...DEFAULT_GEO_CONFIG,
+      cityDb: join(dir, 'GeoLite2-City.mmdb'),
+      asnDb: join(dir, 'GeoLite2-ASN.mmdb'),
+    });
+    assert.deepEqual(db.lookup('8.8.8.8'), {
+      scope: 'public',
+      country: 'SE',
+      city: 'Testville',
+      lat: 59.3326,
+      lon: 18.0649,
+      asn: 64512,
+      asOrg: 'Test AS',
+    });
+    assert.deepEqual(db.lookup('::ffff:8.8.8.8'), db.lookup('8.8.8.8'));
+    // No city name: coordinates still come with the country.
+    assert.deepEqual(db.lookup('2001:4860:4860::8888'), {
+      scope: 'public',
+      country: 'DE',
+      city: null,
+      lat: 51.2993,
+      lon: 9.491,
+      asn: 64513,
+      asOrg: 'Test AS six',
+    });
+    assert.deepEqual(db.lookup('1.1.1.1'), {
+      scope: 'public',
+      country: null,
+      city: null,
+      lat: null,
+      lon: null,
+      asn: null,
+      asOrg: null,
+    });
+    assert.equal(db.lookup('192.168.1.1').country, null);
+    assert.deepEqual(db.attribution, [MAXMIND_ATTRIBUTION]);
+    assert.deepEqual(db.sources.asn, [join(dir, 'GeoLite2-ASN.mmdb')]);
+  });
+
+  it('an IPv4-only city database is never asked an IPv6 address', async () => {
+    const db = await openGeoDatabase({ ...DEFAULT_GEO_CONFIG, cityDb: defaultDatabasePaths().cityV4 });
+    assert.equal(db.lookup('8.8.8.8').city, 'Mountain View');
+    // Asked, this file answers IPv6 addresses from the wrong bits.
+    const info = db.lookup('2001:4860:4860::8888');
+    assert.deepEqual([info.country, info.city, info.asn], [null, null, 15169]);
+  });
+
+  it('a path that does not exist is a clear GeoError', async () => {
+    const missing = join(dir, 'GeoLite2-City-missing.mmdb');
+    await assert.rejects(openGeoDatabase({ ...DEFAULT_GEO_CONFIG, cityDb: missing }), (e: unknown) => {
+      assert.ok(e instanceof GeoError);
+      assert.equal(e.code, 'DB_NOT_FOUND');
+      assert.equal(e.message, `cityDb: ${missing} does not exist`);
+      return true;
+    });
+  });
+
+  it('a file that is no mmdb, or an mmdb of the wrong kind, is a clear GeoError', async () => {
+    await assert.rejects(
+      openGeoDatabase({ ...DEFAULT_GEO_CONFIG, asnDb: join(dir, 'not-a-db.mmdb') }),
+      (e: GeoError) => e instanceof GeoError && e.code === 'NOT_MMDB' && /not a MaxMind DB/.test(e.message),
+    );
+    await assert.rejects(
+      openGeoDatabase({ ...DEFAULT_GEO_CONFIG, asnDb: join(dir, 'GeoLite2-City.mmdb') }),
+      (e: GeoError) =>
+        e instanceof GeoError &&
+        e.code === 'WRONG_DB_KIND' &&
+        /"GeoLite2-City" database, not an ASN database/.test(e.message),
+    );
+  });
+});
