@@ -113,8 +113,8 @@ export class FlowTable {
     // a short string of 16-bit code units. Keys are strings of code units too: building them
     // costs no number formatting, which dominated the per-packet cost.
     const buf = d.buf;
-    const sp = d.srcPort < 0 ? 0 : d.srcPort;
-    const dp = d.dstPort < 0 ? 0 : d.dstPort;
+    const sp = Math.max(d.srcPort, 0);
+    const dp = Math.max(d.dstPort, 0);
     let se: number | string;
     let de: number | string;
     let key: string;
