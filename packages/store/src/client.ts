@@ -75,6 +75,19 @@ function removeLock(lockFile: string): void {
   }
 }
 
+/** Locks still held when the process exits (without close) are removed then. */
+const heldLocks = new Set<string>();
+let exitHook = false;
+
+function removeOnExit(lockFile: string): void {
+  heldLocks.add(lockFile);
+  if (exitHook) return;
+  exitHook = true;
+  process.once('exit', () => {
+    for (const f of heldLocks) removeLock(f);
+  });
+}
+
 function takeLock(path: string): string {
   const lockFile = join(path, LOCK_FILE);
   try {
@@ -130,7 +143,7 @@ function bindChdb(path: string): ChdbBinding {
     removeLock(lockFile);
     throw storeError('STORE_IN_USE', `cannot open chDB at ${path}`, err);
   }
-  process.once('exit', () => removeLock(lockFile));
+  removeOnExit(lockFile);
   chdb = { path, conn, refs: 1, lockFile };
   return chdb;
 }
@@ -143,6 +156,7 @@ async function releaseChdb(binding: ChdbBinding): Promise<void> {
     await binding.conn.close();
   } finally {
     removeLock(binding.lockFile);
+    heldLocks.delete(binding.lockFile);
   }
 }
 

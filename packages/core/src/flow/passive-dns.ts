@@ -33,7 +33,9 @@ export class PassiveDns {
         if (up === undefined) break;
         name = up;
       }
-      this.names.delete(r.value);
+      const had = this.names.get(r.value);
+      if (had === name) continue;
+      if (had !== undefined) this.names.delete(r.value);
       this.names.set(r.value, name);
       if (this.names.size > MAX_ENTRIES) this.names.delete(this.names.keys().next().value as string);
     }

@@ -189,7 +189,6 @@ export class FlowTable {
     flow.dstPort = reversed ? d.srcPort : d.dstPort;
     flow.firstSec = rec.tsSec;
     flow.firstNsec = rec.tsNsec;
-    flow.serverName = this.dns.nameOf(flow.dstIp);
     if (this.flows.size >= this.options.maxFlows) {
       const oldest = this.flows.values().next().value as Flow;
       this.count('evicted_table_full');
