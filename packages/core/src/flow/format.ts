@@ -13,16 +13,21 @@ export function jsonLine(r: FlowRecord): string {
     `"packets_src":${r.packets_src},"packets_dst":${r.packets_dst},"bytes_src":${r.bytes_src},` +
     `"bytes_dst":${r.bytes_dst},"payload_bytes_src":${r.payload_bytes_src},` +
     `"payload_bytes_dst":${r.payload_bytes_dst},"first_seen":"${r.first_seen}","last_seen":"${r.last_seen}",` +
-    `"duration":${r.duration},"app":${str(r.app)},"server_name":${str(r.server_name)},` +
-    `"tls_version":${str(r.tls_version)},"alpn":${str(r.alpn)},"quic_version":${str(r.quic_version)},` +
-    `"tcp_state":${str(r.tcp_state)},"tcp_flags_src":${str(r.tcp_flags_src)},` +
-    `"tcp_flags_dst":${str(r.tcp_flags_dst)},"tunnel":${str(r.tunnel)}}`
+    `"duration":${r.duration},"app":${label(r.app)},"server_name":${str(r.server_name)},` +
+    `"tls_version":${label(r.tls_version)},"alpn":${str(r.alpn)},"quic_version":${label(r.quic_version)},` +
+    `"tcp_state":${label(r.tcp_state)},"tcp_flags_src":${label(r.tcp_flags_src)},` +
+    `"tcp_flags_dst":${label(r.tcp_flags_dst)},"tunnel":${label(r.tunnel)}}`
   );
 }
 
 /** Strings that came from the wire (names) may hold anything: those go through JSON.stringify. */
 function str(s: string | null): string {
   return s === null ? 'null' : JSON.stringify(s);
+}
+
+/** Labels the code itself makes (app, state, flags, versions) never need escaping. */
+function label(s: string | null): string {
+  return s === null ? 'null' : `"${s}"`;
 }
 
 export function csvHeader(fields: readonly string[] = FLOW_FIELDS): string {

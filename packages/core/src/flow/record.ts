@@ -101,7 +101,7 @@ export function toFlowRecord(flow: Flow, precision: number): FlowRecord {
 
 /** FNV-1a (64-bit, as two 32-bit halves) of the 5-tuple key and the first packet's time. */
 export function flowId(flow: Flow): string {
-  const s = `${flow.key}@${flow.firstSec}.${flow.firstNsec}`;
+  const s = flow.key;
   let h1 = 0x811c9dc5;
   let h2 = 0x050c5d1f;
   for (let i = 0; i < s.length; i++) {
@@ -109,5 +109,15 @@ export function flowId(flow: Flow): string {
     h1 = Math.imul(h1 ^ c, 0x01000193);
     h2 = Math.imul(h2 ^ c, 0x01000193) ^ (h1 >>> 15);
   }
-  return (h1 >>> 0).toString(16).padStart(8, '0') + (h2 >>> 0).toString(16).padStart(8, '0');
+  // The start time as two more 32-bit words (seconds fit in 2^32 until 2106).
+  for (const w of [flow.firstSec >>> 0, flow.firstNsec]) {
+    h1 = Math.imul(h1 ^ w, 0x01000193);
+    h2 = Math.imul(h2 ^ (w >>> 16), 0x01000193) ^ (h1 >>> 15);
+  }
+  return hex8(h1) + hex8(h2);
+}
+
+function hex8(v: number): string {
+  const s = (v >>> 0).toString(16);
+  return s.length === 8 ? s : '00000000'.slice(s.length) + s;
 }
