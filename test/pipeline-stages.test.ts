@@ -7,20 +7,13 @@ import { describe, it } from 'node:test';
 import { gzipSync } from 'node:zlib';
 import { samplePcap, samplePcapng } from '@capstream/core/testing';
 import { CaptureArchive, createIngestStage } from '@capstream/ingest';
+import { bytesSource } from '@capstream/ingest/testing';
 import { createParserStage } from '@capstream/parser';
 import { type CaptureEvent, MemoryTransport, TOPICS } from '@capstream/pipeline';
 import { Registry } from 'prom-client';
 import { collectFlows, job, offlineFlows, recordOf, waitFor } from './support/pipeline.ts';
 
-const opened = (bytes: Uint8Array, chunk = 64 * 1024) => ({
-  displaySource: 'test',
-  size: bytes.length,
-  stream: Readable.from(
-    (function* () {
-      for (let o = 0; o < bytes.length; o += chunk) yield bytes.subarray(o, o + chunk);
-    })(),
-  ),
-});
+const opened = bytesSource;
 
 describe('ingest and parser over the in-process transport', () => {
   it('produce exactly the offline flows, for several captures at once, in small segments', async () => {

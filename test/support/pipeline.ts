@@ -15,21 +15,7 @@ export async function offlineFlows(bytes: Uint8Array): Promise<Map<string, FlowR
   return out;
 }
 
-/** Keeps the newest version of every flow that reaches the flows topic, as the store would. */
-export async function collectFlows(transport: MemoryTransport, group = 'test-collector') {
-  const latest = new Map<string, FlowMessage>();
-  let messages = 0;
-  const sub = await transport.subscribe<FlowMessage>(TOPICS.flows, group, async (batch, ctx) => {
-    for (const d of batch) {
-      messages++;
-      const key = `${d.value.capture_id}/${d.value.flow_id}`;
-      const prev = latest.get(key);
-      if (prev === undefined || prev.version <= d.value.version) latest.set(key, d.value);
-    }
-    await ctx.commit(batch[0].partition, batch[batch.length - 1].offset);
-  });
-  return { latest, messages: () => messages, close: () => sub.close() };
-}
+export { collectFlows } from '@capstream/parser/testing';
 
 /** The FlowRecord part of a pipeline flow message. */
 export function recordOf(m: FlowMessage): FlowRecord {

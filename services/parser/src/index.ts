@@ -12,15 +12,11 @@ import {
   TOPICS,
   type Transport,
 } from '@capstream/pipeline';
-import { Counter, Gauge, Registry } from 'prom-client';
+import { Registry } from 'prom-client';
+import { type ParserConfig, parserConfig } from './config.ts';
+import { parserMetrics } from './metrics.ts';
 
-export interface ParserConfig {
-  flow: Partial<FlowTableOptions>;
-  /** Wall-clock period at which open captures emit their active flows (live streams show up). */
-  liveFlushMs: number;
-}
-
-export const DEFAULT_PARSER_CONFIG: ParserConfig = { flow: {}, liveFlushMs: 2000 };
+export { DEFAULT_PARSER_CONFIG, type ParserConfig, parserConfig } from './config.ts';
 
 export interface ParserDeps {
   transport: Transport;
@@ -80,37 +76,10 @@ export function createParserStage(
   partial: Partial<ParserConfig>,
   deps: ParserDeps,
 ): Stage & { open(): number } {
-  const config = { ...DEFAULT_PARSER_CONFIG, ...partial };
+  const config = parserConfig(partial);
   const log = deps.log ?? silentLogger;
   const registry = deps.registry ?? new Registry();
-  const m = {
-    segments: new Counter({
-      name: 'capstream_parser_segments_total',
-      help: 'Segments parsed',
-      registers: [registry],
-    }),
-    packets: new Counter({
-      name: 'capstream_parser_packets_total',
-      help: 'Packets parsed',
-      registers: [registry],
-    }),
-    flows: new Counter({
-      name: 'capstream_parser_flows_total',
-      help: 'Flow records emitted',
-      labelNames: ['final'],
-      registers: [registry],
-    }),
-    replays: new Counter({
-      name: 'capstream_parser_replays_total',
-      help: 'Captures rebuilt from the archive',
-      registers: [registry],
-    }),
-    open: new Gauge({
-      name: 'capstream_parser_open_captures',
-      help: 'Captures with flow state',
-      registers: [registry],
-    }),
-  };
+  const m = parserMetrics(registry);
   const transport = deps.transport;
   const captures = new Map<string, OpenCapture>();
   let sub: Subscription | null = null;
