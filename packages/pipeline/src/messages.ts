@@ -31,6 +31,8 @@ export interface Segment {
   records: Uint8Array;
   packets: number;
   last: boolean;
+  /** From a live stream: the parser flushes its active flows on the wall clock, so they show while it runs. */
+  live?: boolean;
   /** Set on the last segment when the capture broke: what, where. */
   error?: { code: string; offset: number; reason: string };
 }

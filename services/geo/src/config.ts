@@ -19,8 +19,13 @@ export interface GeoConfig {
   asnDb: string | null;
   /** Most rows in one write downstream. */
   batchSize: number;
-  /** Longest a partial batch waits for more flows before it is written anyway. */
+  /**
+   * A partial batch is written once no flow arrived for this long (while flows keep coming,
+   * batches fill up: inserts have a fixed cost of ~90 ms in chDB, so small ones are slow)...
+   */
   flushIntervalMs: number;
+  /** ...or once its oldest flow waited this long, so a live stream's flows still show. */
+  maxDelayMs: number;
   /** Addresses whose answer is kept (flows repeat addresses a lot). */
   cacheSize: number;
   /** First wait before a failed write is tried again; doubles up to `maxRetryMs`. */
@@ -32,8 +37,9 @@ export const DEFAULT_GEO_CONFIG: Readonly<GeoConfig> = Object.freeze({
   countryDb: null,
   cityDb: null,
   asnDb: null,
-  batchSize: 5000,
-  flushIntervalMs: 1000,
+  batchSize: 10000,
+  flushIntervalMs: 250,
+  maxDelayMs: 3000,
   cacheSize: 4096,
   retryMs: 250,
   maxRetryMs: 30_000,
@@ -46,6 +52,7 @@ export const GEO_ENV = {
   asnDb: 'CAPSTREAM_GEO_ASN_DB',
   batchSize: 'CAPSTREAM_GEO_BATCH_SIZE',
   flushIntervalMs: 'CAPSTREAM_GEO_FLUSH_INTERVAL_MS',
+  maxDelayMs: 'CAPSTREAM_GEO_MAX_DELAY_MS',
   cacheSize: 'CAPSTREAM_GEO_CACHE_SIZE',
   retryMs: 'CAPSTREAM_GEO_RETRY_MS',
   maxRetryMs: 'CAPSTREAM_GEO_MAX_RETRY_MS',
@@ -54,6 +61,7 @@ export const GEO_ENV = {
 const LIMITS = {
   batchSize: [1, 1_000_000],
   flushIntervalMs: [0, 600_000],
+  maxDelayMs: [0, 3_600_000],
   cacheSize: [0, 10_000_000],
   retryMs: [1, 600_000],
   maxRetryMs: [1, 3_600_000],
@@ -130,6 +138,7 @@ export function geoConfigFromEnv(
     asnDb: readPath(env, GEO_ENV.asnDb),
     batchSize: readInt(env, GEO_ENV.batchSize),
     flushIntervalMs: readInt(env, GEO_ENV.flushIntervalMs),
+    maxDelayMs: readInt(env, GEO_ENV.maxDelayMs),
     cacheSize: readInt(env, GEO_ENV.cacheSize),
     retryMs: readInt(env, GEO_ENV.retryMs),
     maxRetryMs: readInt(env, GEO_ENV.maxRetryMs),

@@ -89,6 +89,8 @@ interface PartitionState {
   pending: Delivery<FlowMessage>[];
   ctx: ConsumerContext | null;
   timer: NodeJS.Timeout | null;
+  /** When the oldest pending flow arrived (ms), for maxDelayMs. */
+  since: number;
   /** Drains of this partition, one after the other. */
   chain: Promise<void>;
 }
@@ -124,7 +126,7 @@ export function createGeoStage(settings: Partial<GeoConfig>, deps: GeoDeps): Geo
   function stateOf(partition: number): PartitionState {
     let st = partitions.get(partition);
     if (st === undefined) {
-      st = { pending: [], ctx: null, timer: null, chain: Promise.resolve() };
+      st = { pending: [], ctx: null, timer: null, since: 0, chain: Promise.resolve() };
       partitions.set(partition, st);
     }
     return st;
@@ -166,6 +168,7 @@ export function createGeoStage(settings: Partial<GeoConfig>, deps: GeoDeps): Geo
       const batch = st.pending.slice(0, n);
       if (!(await write(batch))) return; // given up while stopping: stays uncommitted
       st.pending.splice(0, n);
+      st.since = st.pending.length > 0 ? Date.now() : 0;
       const last = batch[n - 1];
       try {
         await st.ctx!.commit(last.partition, last.offset);
@@ -177,11 +180,21 @@ export function createGeoStage(settings: Partial<GeoConfig>, deps: GeoDeps): Geo
         );
       }
     }
-    if (st.pending.length > 0 && st.timer === null && !stopping) {
+    if (st.timer !== null) {
+      clearTimeout(st.timer);
+      st.timer = null;
+    }
+    if (st.pending.length === 0) {
+      st.since = 0;
+    } else if (!stopping) {
+      // Debounced: written when the partition goes quiet, or at the latest maxDelayMs after its oldest flow.
+      const now = Date.now();
+      if (st.since === 0) st.since = now;
+      const delay = Math.max(0, Math.min(c.flushIntervalMs, st.since + c.maxDelayMs - now));
       st.timer = setTimeout(() => {
         st.timer = null;
         void schedule(st, true);
-      }, c.flushIntervalMs);
+      }, delay);
     }
   }
 

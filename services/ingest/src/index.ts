@@ -64,6 +64,7 @@ export function createIngestStage(partial: Partial<IngestConfig>, deps: IngestDe
 
   async function ingest(job: CaptureJob, given?: OpenedSource): Promise<IngestResult> {
     const { captureId } = job;
+    if (job.source.kind === 'stream') live.add(captureId);
     metrics.active.inc();
     const result: IngestResult = { captureId, bytesRead: 0, packets: 0, segments: 0, error: null };
     let opened: OpenedSource;
@@ -174,7 +175,10 @@ export function createIngestStage(partial: Partial<IngestConfig>, deps: IngestDe
     return result;
   }
 
+  const live = new Set<string>();
+
   async function sendSegment(s: Segment): Promise<void> {
+    if (live.has(s.captureId)) s.live = true;
     await transport.send<Segment>(TOPICS.segments, [{ key: s.captureId, value: s }]);
     metrics.segments.inc();
   }

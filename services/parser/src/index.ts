@@ -37,6 +37,8 @@ interface OpenCapture {
   out: Message<FlowMessage>[];
   /** Final flows emitted so far. */
   finals: number;
+  /** A live stream: active flows are flushed on the wall clock. */
+  live: boolean;
   linkTypes: Set<number>;
   /** Time span as [sec, nsec] pairs; null before the first packet. */
   first: [number, number] | null;
@@ -97,6 +99,7 @@ export function createParserStage(
       precision: 6,
       out: [],
       finals: 0,
+      live: false,
       linkTypes: new Set(),
       first: null,
       last: [0, 0],
@@ -178,6 +181,7 @@ export function createParserStage(
     const cap = c;
     const run = async () => {
       if (seg.seq < cap.nextSeq) return; // delivered again: already applied
+      if (seg.live) cap.live = true;
       if (seg.records.length > 0) {
         feed(cap, [seg.header, seg.records]);
         m.packets.inc(seg.packets);
@@ -234,7 +238,10 @@ export function createParserStage(
         }
       });
       timer = setInterval(() => {
+        // Only live streams: a file read at full speed would write its active flows again and
+        // again for nothing; its flows show as they end.
         for (const c of captures.values()) {
+          if (!c.live) continue;
           c.lock = c.lock.then(async () => {
             c.table.flushActive();
             await flushOut(c);
