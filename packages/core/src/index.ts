@@ -1,4 +1,5 @@
 export * from './analyze.ts';
+export { formatIPv4, formatIPv6 } from './app/ip-text.ts';
 export * from './capture/index.ts';
 export * from './decode/decoder.ts';
 export * from './decode/linktypes.ts';
@@ -11,3 +12,4 @@ export * from './flow/record.ts';
 export * from './flow/table.ts';
 export * from './flow/tcp-state.ts';
 export { isoTime } from './flow/time.ts';
+export * from './url.ts';

@@ -1,28 +1,9 @@
 import { isoTime } from '@capstream/core';
-import type { CaptureEvent, CaptureJob, CaptureStatus } from '@capstream/pipeline';
+import type { CaptureEvent, CaptureJob } from '@capstream/pipeline';
+import type { Capture } from '@capstream/store';
 
-/** What is known of a capture while it runs and after: the `captures` row. */
-export interface CaptureState {
-  capture_id: string;
-  dataset_id: string;
-  name: string;
-  /** Never a secret: a URL without its query string. */
-  source: string;
-  status: CaptureStatus;
-  error: string;
-  bytes_read: number;
-  bytes_total: number | null;
-  packets: number;
-  flows: number;
-  first_seen: string | null;
-  last_seen: string | null;
-  link_types: number[];
-  format: string;
-  sha256: string;
-  counters: Record<string, number>;
-  submitted_at: string;
-  updated_at: string;
-}
+/** What is known of a capture while it runs and after: the `captures` row, less its version. */
+export type CaptureState = Omit<Capture, 'version'>;
 
 export type CaptureListener = (state: CaptureState) => void;
 

@@ -1,3 +1,4 @@
+import { redactUrl } from '@capstream/core';
 import pino, { type Logger } from 'pino';
 
 export type { Logger };
@@ -27,18 +28,7 @@ export function createLogger(name: string, level = process.env.CAPSTREAM_LOG_LEV
 }
 
 /** A URL as it may be shown and stored: no query string, no fragment, no user info. */
-export function withoutQuery(url: string): string {
-  try {
-    const u = new URL(url);
-    u.search = '';
-    u.hash = '';
-    u.username = '';
-    u.password = '';
-    return u.toString();
-  } catch {
-    return url.replace(/[?#].*$/, '');
-  }
-}
+export const withoutQuery = redactUrl;
 
 /** A logger that drops everything, for tests and quiet CLI runs. */
 export const silentLogger: Logger = pino({ level: 'silent' });

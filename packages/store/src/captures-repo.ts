@@ -1,3 +1,4 @@
+import { redactUrl } from '@capstream/core';
 import type { CaptureStatus } from '@capstream/pipeline';
 import { isoToNs, nsToDateTime64, nsToIso, num, numOrNull } from './convert.ts';
 import { type Db, dedupSettings } from './db.ts';
@@ -119,17 +120,7 @@ function rowToCapture(r: Raw): Capture {
 
 /** A source as it may be stored: an URL loses its query string (a SAS token), fragment and user info. */
 export function safeSource(source: string): string {
-  if (!/^[a-z][a-z0-9+.-]*:\/\//i.test(source)) return source;
-  try {
-    const u = new URL(source);
-    u.search = '';
-    u.hash = '';
-    u.username = '';
-    u.password = '';
-    return u.toString();
-  } catch {
-    return source.replace(/[?#].*$/, '').replace(/\/\/[^@/]*@/, '//');
-  }
+  return /^[a-z][a-z0-9+.-]*:\/\//i.test(source) ? redactUrl(source) : source;
 }
 
 function msIso(value: string, field: string): string {

@@ -1,4 +1,5 @@
 import { isAbsolute, join, resolve } from 'node:path';
+import { redactUrl } from '@capstream/core';
 import { StoreError } from './errors.ts';
 
 export const DEFAULT_DATABASE = 'capstream';
@@ -145,18 +146,5 @@ export function describeStoreConfig(config: StoreConfig): string {
       const never: never = config;
       return String(never);
     }
-  }
-}
-
-function redactUrl(url: string): string {
-  try {
-    const u = new URL(url);
-    u.username = '';
-    u.password = '';
-    u.search = '';
-    u.hash = '';
-    return u.toString();
-  } catch {
-    return url.replace(/\/\/[^@/]*@/, '//').replace(/[?#].*$/, '');
   }
 }

@@ -1,3 +1,4 @@
+import { formatIPv4, formatIPv6 } from '@capstream/core';
 import { StoreError } from './errors.ts';
 
 // Conversions between the values the pipeline carries (decimal nanosecond strings, ISO-8601 text,
@@ -96,37 +97,8 @@ export function ipVersionOf(text: string): 4 | 6 {
  * IPv6NumToString differs on some addresses (it prints ::102:304 as ::1.2.3.4).
  */
 export function ipFromHex(hex: string, version: number): string {
-  const word = (i: number): number => Number.parseInt(hex.slice(i * 4, i * 4 + 4), 16);
-  const byte = (i: number): number => Number.parseInt(hex.slice(i * 2, i * 2 + 2), 16);
-  const v4 = (): string => `${byte(12)}.${byte(13)}.${byte(14)}.${byte(15)}`;
-  if (version === 4) return v4();
-  let bestStart = -1;
-  let bestLen = 0;
-  let runStart = -1;
-  for (let i = 0; i < 8; i++) {
-    if (word(i) === 0) {
-      if (runStart < 0) runStart = i;
-      if (i - runStart + 1 > bestLen) {
-        bestLen = i - runStart + 1;
-        bestStart = runStart;
-      }
-    } else {
-      runStart = -1;
-    }
-  }
-  if (bestLen < 2) bestStart = -1;
-  if (bestStart === 0 && bestLen === 5 && word(5) === 0xffff) return `::ffff:${v4()}`;
-  let s = '';
-  for (let i = 0; i < 8; i++) {
-    if (i === bestStart) {
-      s += '::';
-      i += bestLen - 1;
-      continue;
-    }
-    if (s.length > 0 && !s.endsWith(':')) s += ':';
-    s += word(i).toString(16);
-  }
-  return s;
+  const bytes = Uint8Array.from(Buffer.from(hex, 'hex'));
+  return version === 4 ? formatIPv4(bytes, 12) : formatIPv6(bytes, 0);
 }
 
 /** A UInt64 read back from JSON: a number, or a string when the server quotes 64-bit integers. */

@@ -1,3 +1,4 @@
+import { redactUrl } from '@capstream/core';
 // What every capture source gives the ingest stage: its bytes as a stream, what may be shown of
 // it, its size when known, and errors that say what happened and what to do (never a secret).
 
@@ -79,16 +80,7 @@ export function isSourceError(err: unknown): err is SourceError {
 
 /** A URL as it may be shown and stored: no query string, no fragment, no user info. */
 export function displayUrl(url: string | URL): string {
-  try {
-    const u = new URL(url.toString());
-    u.search = '';
-    u.hash = '';
-    u.username = '';
-    u.password = '';
-    return u.toString();
-  } catch {
-    return scrubSecrets(url.toString().replace(/[?#].*$/, ''));
-  }
+  return scrubSecrets(redactUrl(url.toString()));
 }
 
 /**
