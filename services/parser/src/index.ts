@@ -53,19 +53,17 @@ function nsText([sec, nsec]: [number, number]): string {
 
 /** A flow as the pipeline carries it: the CLI record plus capture id, version and exact times. */
 export function flowMessage(flow: Flow, final: boolean, precision: number, captureId: string): FlowMessage {
-  const rec = toFlowRecord(flow, precision);
-  const packets = rec.packets_src + rec.packets_dst;
-  return {
-    ...rec,
-    // The flow id is per 5-tuple and start; the capture makes it unique across captures.
-    capture_id: captureId,
-    // More packets is newer; at equal packets the final emission wins. Content-derived, so a
-    // replay produces the same versions whatever the timing of live flushes.
-    version: packets * 2 + (final ? 1 : 0),
-    first_ns: (BigInt(flow.firstSec) * 1_000_000_000n + BigInt(flow.firstNsec)).toString(),
-    last_ns: (BigInt(flow.lastSec) * 1_000_000_000n + BigInt(flow.lastNsec)).toString(),
-    final,
-  };
+  // The record is fresh: extend it in place rather than copy 25 fields into a new object.
+  const m = toFlowRecord(flow, precision) as FlowMessage;
+  // The flow id is per 5-tuple and start; the capture makes it unique across captures.
+  m.capture_id = captureId;
+  // More packets is newer; at equal packets the final emission wins. Content-derived, so a
+  // replay produces the same versions whatever the timing of live flushes.
+  m.version = (m.packets_src + m.packets_dst) * 2 + (final ? 1 : 0);
+  m.first_ns = nsText([flow.firstSec, flow.firstNsec]);
+  m.last_ns = nsText([flow.lastSec, flow.lastNsec]);
+  m.final = final;
+  return m;
 }
 
 /**
