@@ -9,30 +9,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import tls from 'node:tls';
+import type { FlowRecord } from '@capstream/core';
 import { capstream, jsonLines } from './support/cli.ts';
 import { Recording } from './support/tcpdump.ts';
 import { tsharkTotals, tupleKey } from './support/tshark.ts';
 
-interface Flow {
-  src_ip: string;
-  src_port: number | null;
-  dst_ip: string;
-  dst_port: number | null;
-  ip_proto: number;
-  packets_src: number;
-  packets_dst: number;
-  bytes_src: number;
-  bytes_dst: number;
-  payload_bytes_src: number;
-  payload_bytes_dst: number;
-  first_seen: string;
-  last_seen: string;
-  app: string;
-  server_name: string | null;
-  tls_version: string | null;
-  alpn: string | null;
-  tcp_state: string | null;
-}
+type Flow = FlowRecord;
 
 /** A tiny authoritative DNS server: every A question under capstream.test is 127.0.0.1. */
 function dnsAnswer(query: Buffer): Buffer {

@@ -122,23 +122,25 @@ export class PcapngFormat implements UnitFormat {
     return iface;
   }
 
+  /** EPB and the obsolete PB share a layout after the interface id (4 bytes in EPB, 2 + drops in PB). */
   private enhancedPacket(buf: Uint8Array, view: DataView, off: number, len: number, abs: number): void {
-    if (len < 32) throw new CaptureError('BAD_RECORD', abs, 'enhanced packet block too short');
-    const le = this.le;
-    const id = view.getUint32(off + 8, le);
-    const iface = this.iface(id, abs + 8);
-    const capLen = view.getUint32(off + 20, le);
-    if (28 + capLen > len - 4) {
-      throw new CaptureError('BAD_RECORD', abs + 20, `captured length ${capLen} overruns its block`);
-    }
-    iface.clock.set(view.getUint32(off + 12, le), view.getUint32(off + 16, le));
-    this.emit(buf, off + 28, capLen, view.getUint32(off + 24, le), iface, id, abs, len);
+    this.timedPacket(buf, view, off, len, abs, view.getUint32(off + 8, this.le));
   }
 
   private obsoletePacket(buf: Uint8Array, view: DataView, off: number, len: number, abs: number): void {
+    this.timedPacket(buf, view, off, len, abs, view.getUint16(off + 8, this.le));
+  }
+
+  private timedPacket(
+    buf: Uint8Array,
+    view: DataView,
+    off: number,
+    len: number,
+    abs: number,
+    id: number,
+  ): void {
     if (len < 32) throw new CaptureError('BAD_RECORD', abs, 'packet block too short');
     const le = this.le;
-    const id = view.getUint16(off + 8, le);
     const iface = this.iface(id, abs + 8);
     const capLen = view.getUint32(off + 20, le);
     if (28 + capLen > len - 4) {

@@ -35,6 +35,27 @@ const UDP_GENEVE = 6081;
 const UDP_GTPU = 2152;
 const MAX_TUNNEL_DEPTH = 4;
 
+/** What a failed inner decode must put back (see `inner`). */
+const SAVED_FIELDS = [
+  'ipVersion',
+  'srcOff',
+  'dstOff',
+  'proto',
+  'srcPort',
+  'dstPort',
+  'ipLen',
+  'payloadLen',
+  'payloadOff',
+  'payloadCapLen',
+  'tcpFlags',
+  'fragment',
+  'fragId',
+  'fragVersion',
+  'fragSrcOff',
+  'fragDstOff',
+  'fragProto',
+] as const;
+
 /** Fragment position of the packet's IP datagram. */
 export const FRAG_NONE = 0;
 export const FRAG_FIRST = 1;
@@ -492,47 +513,13 @@ export class PacketDecoder {
   }
 
   private save(): number[] {
-    return [
-      this.ipVersion,
-      this.srcOff,
-      this.dstOff,
-      this.proto,
-      this.srcPort,
-      this.dstPort,
-      this.ipLen,
-      this.payloadLen,
-      this.payloadOff,
-      this.payloadCapLen,
-      this.tcpFlags,
-      this.fragment,
-      this.fragId,
-      this.fragVersion,
-      this.fragSrcOff,
-      this.fragDstOff,
-      this.fragProto,
-    ];
+    return SAVED_FIELDS.map((k) => this[k]);
   }
 
-  private restore(s: number[]): void {
+  private restore(saved: number[]): void {
     this.skip = null;
-    [
-      this.ipVersion,
-      this.srcOff,
-      this.dstOff,
-      this.proto,
-      this.srcPort,
-      this.dstPort,
-      this.ipLen,
-      this.payloadLen,
-      this.payloadOff,
-      this.payloadCapLen,
-      this.tcpFlags,
-      this.fragment,
-      this.fragId,
-      this.fragVersion,
-      this.fragSrcOff,
-      this.fragDstOff,
-      this.fragProto,
-    ] = s as number[];
+    SAVED_FIELDS.forEach((k, i) => {
+      this[k] = saved[i];
+    });
   }
 }
