@@ -1,7 +1,6 @@
 import { Readable } from 'node:stream';
 import { analyzeCapture, type FlowRecord, toFlowRecord } from '@capstream/core';
-import type { CaptureJob, FlowMessage, MemoryTransport } from '@capstream/pipeline';
-import { TOPICS } from '@capstream/pipeline';
+import type { CaptureJob, FlowMessage } from '@capstream/pipeline';
 
 /** The flows `capstream flows` computes offline for these bytes, by flow id. */
 export async function offlineFlows(bytes: Uint8Array): Promise<Map<string, FlowRecord>> {

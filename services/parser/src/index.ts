@@ -1,4 +1,4 @@
-import { CaptureReader, type Flow, FlowTable, type FlowTableOptions, toFlowRecord } from '@capstream/core';
+import { CaptureReader, type Flow, FlowTable, toFlowRecord } from '@capstream/core';
 import {
   type CaptureEvent,
   type DnsName,
