@@ -9,6 +9,7 @@ import {
   type CaptureEvent,
   type CaptureJob,
   type CaptureSource,
+  contentToken,
   type DnsName,
   type Logger,
   MemoryTransport,
@@ -149,7 +150,7 @@ export async function startEmbedded(options: EmbeddedOptions): Promise<Embedded>
       const first = batch[0];
       await store.dns.insert(
         batch.map((d) => d.value),
-        `dns-${first.partition}-${first.offset}-${batch[batch.length - 1].offset}`,
+        `dns-${contentToken(batch.map((d) => `${d.value.capture_id}/${d.value.ip}/${d.value.name}`))}`,
       );
       await ctx.commit(first.partition, batch[batch.length - 1].offset);
     }),

@@ -47,3 +47,25 @@ export function partitionFor(key: string, partitions: number): number {
   for (let i = 0; i < key.length; i++) h = Math.imul(h ^ key.charCodeAt(i), 0x01000193);
   return (h >>> 0) % partitions;
 }
+
+/**
+ * A deduplication token for a batch, from what it holds (FNV-1a 64 over the items' identities):
+ * the same messages give the same token however often they are delivered, and different
+ * messages never share one, even when offsets start again from 0 (the in-process transport
+ * after a restart).
+ */
+export function contentToken(identities: Iterable<string>): string {
+  let h1 = 0x811c9dc5;
+  let h2 = 0xcbf29ce4;
+  let n = 0;
+  for (const id of identities) {
+    for (let i = 0; i < id.length; i++) {
+      const c = id.charCodeAt(i);
+      h1 = Math.imul(h1 ^ c, 0x01000193);
+      h2 = Math.imul(h2 ^ c, 0x01000193) ^ (h1 >>> 13);
+    }
+    h1 = Math.imul(h1 ^ 0x1f, 0x01000193);
+    n++;
+  }
+  return `${(h1 >>> 0).toString(16)}${(h2 >>> 0).toString(16)}-${n}`;
+}

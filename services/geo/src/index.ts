@@ -1,5 +1,6 @@
 import {
   type ConsumerContext,
+  contentToken,
   type Delivery,
   type EnrichedFlow,
   type FlowMessage,
@@ -73,16 +74,19 @@ export interface GeoDeadLetter {
 export const GEO_GROUP = 'capstream-geo';
 
 /**
- * The token a batch is written with: the same offsets of the same partition give the same token,
- * so a batch delivered again after a crash between write and commit is not stored twice.
+ * The token a batch is written with: the same offsets of the same partition and the same flows
+ * give the same token, so a batch delivered again after a crash between write and commit is not
+ * stored twice. The content part keeps batches of a new transport (offsets from 0 again) apart
+ * from those written before it.
  */
 export function dedupToken(
   topic: string,
   partition: number,
   firstOffset: number,
   lastOffset: number,
+  content = '',
 ): string {
-  return `geo/${topic}/${partition}/${firstOffset}-${lastOffset}`;
+  return `geo/${topic}/${partition}/${firstOffset}-${lastOffset}#${content}`;
 }
 
 interface PartitionState {
@@ -235,7 +239,13 @@ export function createGeoStage(settings: Partial<GeoConfig>, deps: GeoDeps): Geo
     if (rows.length === 0) return true;
     const first = batch[0];
     const last = batch[batch.length - 1];
-    const token = dedupToken(first.topic, first.partition, first.offset, last.offset);
+    const token = dedupToken(
+      first.topic,
+      first.partition,
+      first.offset,
+      last.offset,
+      contentToken(rows.map((r) => `${r.capture_id}/${r.flow_id}/${r.version}`)),
+    );
     let wait = c.retryMs;
     for (let attempt = 1; ; attempt++) {
       const started = performance.now();
