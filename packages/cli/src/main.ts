@@ -61,6 +61,10 @@ function program(result: RunResult): Command {
     .option('--data <dir>', 'data directory (ClickHouse files, capture archive)', '.data')
     .option('--name <name>', 'a name for the capture (default: the file name)')
     .option('--dataset <id>', 'dataset the capture belongs to', 'default')
+    .option(
+      '--config <file>',
+      'JSON settings (fetch allow-list and caps, geo databases); also CAPSTREAM_CONFIG',
+    )
     .action(async (source: string, opts) => {
       // The pipeline commands load ClickHouse (chDB) and the services: only when asked for.
       const { ingestCommand } = await import('./commands/ingest.ts');
@@ -103,6 +107,10 @@ function program(result: RunResult): Command {
     .option('--host <host>', 'address to listen on', '127.0.0.1')
     .option('--pcap-port <n>', 'pcap-over-IP listener port (tcpdump -w - | nc HOST PORT)', '57012')
     .option('--no-sample', 'do not ingest the sample capture on first start')
+    .option(
+      '--config <file>',
+      'JSON settings (fetch allow-list and caps, geo databases); also CAPSTREAM_CONFIG',
+    )
     .action(async (opts) => {
       const { upCommand } = await import('./commands/up.ts');
       await upCommand(opts);

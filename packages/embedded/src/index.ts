@@ -1,2 +1,3 @@
+export * from './config.ts';
 export * from './runtime.ts';
 export * from './tracker.ts';

@@ -21,6 +21,7 @@ import {
 } from '@capstream/pipeline';
 import { openStore, type Store, storeConfigFromEnv } from '@capstream/store';
 import { Registry } from 'prom-client';
+import { type EmbeddedConfig, loadEmbeddedConfig } from './config.ts';
 import { type CaptureState, CaptureTracker } from './tracker.ts';
 
 export interface EmbeddedOptions {
@@ -33,6 +34,8 @@ export interface EmbeddedOptions {
   segmentBytes?: number;
   /** Parser's wall-clock flush period for live captures. */
   liveFlushMs?: number;
+  /** Settings from a config file (see config.ts); options given here win. */
+  config?: EmbeddedConfig;
 }
 
 export interface SubmitInput {
@@ -109,7 +112,18 @@ export async function startEmbedded(options: EmbeddedOptions): Promise<Embedded>
       log.error({ err: (e as Error).message, topic, group }, 'stage failed a batch; retrying'),
   });
   const uploads = await UploadStore.open(join(dataDir, 'uploads'));
-  const sourceContext: SourceContext = { uploadStore: uploads, fetch: { env } };
+  const config = options.config ?? loadEmbeddedConfig(undefined, env);
+  const sourceContext: SourceContext = {
+    uploadStore: uploads,
+    fetch: {
+      env,
+      allow: config.fetch.allow,
+      maxBytes: config.fetch.maxBytes,
+      timeoutMs: config.fetch.timeoutMs,
+    },
+  };
+  const segmentBytes = options.segmentBytes ?? config.segmentBytes;
+  const liveFlushMs = options.liveFlushMs ?? config.liveFlushMs;
   const tracker = new CaptureTracker({
     persist: async (s) => {
       await store.captures.upsert(s);
@@ -118,7 +132,7 @@ export async function startEmbedded(options: EmbeddedOptions): Promise<Embedded>
   });
 
   const ingest: IngestStage = createIngestStage(
-    { archiveDir: archive.dir, ...(options.segmentBytes ? { segmentBytes: options.segmentBytes } : {}) },
+    { archiveDir: archive.dir, ...(segmentBytes ? { segmentBytes } : {}) },
     {
       transport,
       archive,
@@ -133,7 +147,7 @@ export async function startEmbedded(options: EmbeddedOptions): Promise<Embedded>
     log: log.child({ stage: 'parser' }),
     registry,
   });
-  const geo = createGeoStage(geoConfigFromEnv(env, options.geo), {
+  const geo = createGeoStage(geoConfigFromEnv(env, { ...definedOnly(config.geo), ...options.geo }), {
     transport,
     flows: store.flows,
     log: log.child({ stage: 'geo' }),
@@ -210,6 +224,10 @@ export async function startEmbedded(options: EmbeddedOptions): Promise<Embedded>
       await store.close();
     },
   };
+}
+
+function definedOnly<T extends object>(o: T): Partial<T> {
+  return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as Partial<T>;
 }
 
 function defaultName(s: CaptureSource): string {

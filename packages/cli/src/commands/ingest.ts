@@ -1,4 +1,4 @@
-import { type CaptureState, startEmbedded } from '@capstream/embedded';
+import { type CaptureState, loadEmbeddedConfig, startEmbedded } from '@capstream/embedded';
 import { createLogger } from '@capstream/pipeline';
 import { progressBar } from '../progress.ts';
 
@@ -6,12 +6,14 @@ export interface IngestOptions {
   data: string;
   name?: string;
   dataset: string;
+  config?: string;
 }
 
 /** Runs one capture through the whole embedded pipeline into the store, with a progress bar. */
 export async function ingestCommand(source: string, opts: IngestOptions): Promise<CaptureState> {
   const app = await startEmbedded({
     dataDir: opts.data,
+    config: loadEmbeddedConfig(opts.config),
     log: createLogger('capstream', process.env.CAPSTREAM_LOG_LEVEL ?? 'warn'),
   });
   try {

@@ -2,7 +2,7 @@ import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:http';
 import { join, resolve } from 'node:path';
 import { samplePcapng } from '@capstream/core/testing';
-import { startEmbedded } from '@capstream/embedded';
+import { loadEmbeddedConfig, startEmbedded } from '@capstream/embedded';
 import { listenPcapOverIp } from '@capstream/ingest/sources';
 import { createLogger } from '@capstream/pipeline';
 
@@ -12,6 +12,7 @@ export interface UpOptions {
   host: string;
   pcapPort: string;
   sample: boolean;
+  config?: string;
 }
 
 /**
@@ -22,7 +23,7 @@ export interface UpOptions {
 export async function upCommand(opts: UpOptions): Promise<void> {
   const log = createLogger('capstream');
   const dataDir = resolve(opts.data);
-  const app = await startEmbedded({ dataDir, log });
+  const app = await startEmbedded({ dataDir, log, config: loadEmbeddedConfig(opts.config) });
 
   const listener = await listenPcapOverIp({
     host: opts.host,

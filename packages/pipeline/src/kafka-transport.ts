@@ -1,0 +1,312 @@
+/**
+ * The Transport over Apache Kafka (kafkajs). The same contract as MemoryTransport:
+ *
+ * - A key's partition is `partitionFor(key, partitions)` (custom partitioner), so a key lands on
+ *   the same partition number on both transports.
+ * - Idempotent producer, acks from all in-sync replicas; `send` resolves once the broker has them.
+ * - One consumer per subscription, no auto-commit: `ctx.commit(p, offset)` commits `offset + 1`.
+ *   A new subscription of the group resumes after the last commit.
+ * - A handler that throws: the partition is sought back to the last commit, so everything
+ *   uncommitted comes again (as after a crash).
+ * - A message that does not decode goes to the dead-letter topic with its reason and is committed
+ *   past (once everything before it is committed), so the partition goes on.
+ */
+import {
+  CompressionTypes,
+  type Consumer,
+  type ConsumerConfig,
+  type EachBatchPayload,
+  Kafka,
+  type KafkaConfig,
+  logLevel,
+  type Producer,
+} from 'kafkajs';
+import { type Codec, CodecError, codecFor, type DeadLetter, jsonCodec } from './codec.ts';
+import { TOPICS } from './topics.ts';
+import {
+  type ConsumerContext,
+  type Delivery,
+  type Handler,
+  type Message,
+  partitionFor,
+  type Subscription,
+  type Transport,
+} from './transport.ts';
+
+export interface KafkaTransportOptions {
+  brokers: string[];
+  clientId: string;
+  /** Codec per topic name; defaults to the pipeline's codecs (codec.ts) by topic name. */
+  codecFor: (topic: string) => Codec<unknown>;
+  /** Where undecodable messages go. */
+  deadLetterTopic: string;
+  /** Most messages handed to a handler at once. */
+  maxBatch: number;
+  /** Told when a handler fails; the partition is sought back to its last commit after `retryMs`. */
+  onHandlerError: (error: unknown, topic: string, group: string) => void;
+  retryMs: number;
+  /** Consumer settings (session/heartbeat/rebalance timeouts, maxWaitTimeInMs...). */
+  consumer: Partial<Omit<ConsumerConfig, 'groupId'>>;
+  /** Partitions of one subscription handled at the same time (each still one batch at a time). */
+  partitionsConsumedConcurrently: number;
+  /** How long `subscribe` waits for the group join. */
+  joinTimeoutMs: number;
+  kafka: Partial<KafkaConfig>;
+}
+
+const DEFAULTS: Omit<KafkaTransportOptions, 'brokers'> = {
+  clientId: 'capstream',
+  codecFor,
+  deadLetterTopic: TOPICS.deadLetter,
+  maxBatch: 64,
+  onHandlerError: () => {},
+  retryMs: 200,
+  consumer: {},
+  partitionsConsumedConcurrently: 1,
+  joinTimeoutMs: 30_000,
+  kafka: {},
+};
+
+const COMPRESSION = { none: CompressionTypes.None, gzip: CompressionTypes.GZIP } as const;
+
+/** Per partition, within one consumer session. */
+interface PartitionState {
+  /** The group's committed position (next offset to read) as this session knows it. */
+  committedNext: number;
+  /** Offsets already dead-lettered: a commit reaching them moves past them. */
+  poison: Set<number>;
+}
+
+export class KafkaTransport implements Transport {
+  readonly options: KafkaTransportOptions;
+  private readonly kafka: Kafka;
+  private producer: Producer | undefined;
+  private producerReady: Promise<Producer> | undefined;
+  private readonly consumers = new Set<Consumer>();
+  private readonly deadLetterCodec: Codec<DeadLetter>;
+  private closed = false;
+
+  constructor(options: Partial<KafkaTransportOptions> & { brokers: string[] }) {
+    this.options = { ...DEFAULTS, ...options };
+    this.kafka = new Kafka({
+      clientId: this.options.clientId,
+      brokers: this.options.brokers,
+      logLevel: logLevel.NOTHING,
+      ...this.options.kafka,
+    });
+    this.deadLetterCodec = jsonCodec<DeadLetter>(this.options.deadLetterTopic);
+  }
+
+  private getProducer(): Promise<Producer> {
+    this.producerReady ??= (async () => {
+      const producer = this.kafka.producer({
+        idempotent: true,
+        maxInFlightRequests: 1,
+        createPartitioner:
+          () =>
+          ({ partitionMetadata, message }) =>
+            partitionFor(String(message.key ?? ''), partitionMetadata.length),
+      });
+      await producer.connect();
+      this.producer = producer;
+      return producer;
+    })();
+    this.producerReady.catch(() => {
+      this.producerReady = undefined;
+    });
+    return this.producerReady;
+  }
+
+  async send<T>(topic: string, messages: Message<T>[]): Promise<void> {
+    if (this.closed) throw new Error('transport is closed');
+    if (messages.length === 0) return;
+    const codec = this.options.codecFor(topic) as Codec<T>;
+    const producer = await this.getProducer();
+    await producer.send({
+      topic,
+      acks: -1,
+      compression: COMPRESSION[codec.compression],
+      messages: messages.map((m) => ({ key: m.key, value: codec.encode(m.value) })),
+    });
+  }
+
+  /** Writes raw bytes to a topic, bypassing its codec (tests: poison messages). */
+  async sendRaw(topic: string, messages: { key: string; value: Buffer }[]): Promise<void> {
+    const producer = await this.getProducer();
+    await producer.send({ topic, acks: -1, messages });
+  }
+
+  async subscribe<T>(topic: string, group: string, handler: Handler<T>): Promise<Subscription> {
+    if (this.closed) throw new Error('transport is closed');
+    const codec = this.options.codecFor(topic) as Codec<T>;
+    const { maxBatch, retryMs, onHandlerError } = this.options;
+    const consumer = this.kafka.consumer({ ...this.options.consumer, groupId: group });
+    this.consumers.add(consumer);
+    let states = new Map<number, PartitionState>();
+    let stopping = false;
+
+    const commitTo = async (partition: number, next: number): Promise<void> => {
+      const st = states.get(partition);
+      let target = next;
+      while (st?.poison.has(target)) target++;
+      await consumer.commitOffsets([{ topic, partition, offset: String(target) }]);
+      if (st && target > st.committedNext) st.committedNext = target;
+    };
+
+    const ctx: ConsumerContext = {
+      commit: (partition, offset) => commitTo(partition, offset + 1),
+    };
+
+    const deadLetter = async (
+      partition: number,
+      offset: number,
+      key: Buffer | null,
+      value: Buffer | null,
+      error: unknown,
+    ): Promise<void> => {
+      const dl: DeadLetter = {
+        topic,
+        partition,
+        offset,
+        group,
+        key: key === null ? null : key.toString('utf8'),
+        code: error instanceof CodecError ? error.code : 'ERROR',
+        reason: error instanceof Error ? error.message : String(error),
+        at: new Date().toISOString(),
+        value: value === null ? '' : value.toString('base64'),
+      };
+      const producer = await this.getProducer();
+      await producer.send({
+        topic: this.options.deadLetterTopic,
+        acks: -1,
+        messages: [{ key: `${topic}/${partition}/${offset}`, value: this.deadLetterCodec.encode(dl) }],
+      });
+    };
+
+    const eachBatch = async ({ batch, resolveOffset, heartbeat, isRunning, isStale }: EachBatchPayload) => {
+      const partition = batch.partition;
+      if (batch.messages.length === 0) return;
+      let st = states.get(partition);
+      if (st === undefined) {
+        // The first fetch of a partition in a session starts at the group's committed position.
+        st = { committedNext: Number(batch.messages[0].offset), poison: new Set() };
+        states.set(partition, st);
+      }
+      const live = () => !stopping && isRunning() && !isStale();
+      let chunk: Delivery<T>[] = [];
+
+      const flush = async (): Promise<boolean> => {
+        if (chunk.length === 0) return true;
+        const deliveries = chunk;
+        chunk = [];
+        // Keep the session alive while a slow handler runs.
+        const timer = setInterval(() => heartbeat().catch(() => {}), 1000);
+        try {
+          await handler(deliveries, ctx);
+        } catch (e) {
+          onHandlerError(e, topic, group);
+          await new Promise((r) => setTimeout(r, retryMs));
+          // As after a crash: everything after the last commit comes again.
+          if (isRunning() && !isStale()) {
+            consumer.seek({ topic, partition, offset: String(states.get(partition)?.committedNext ?? 0) });
+          }
+          return false;
+        } finally {
+          clearInterval(timer);
+        }
+        resolveOffset(String(deliveries[deliveries.length - 1].offset));
+        await heartbeat().catch(() => {});
+        return true;
+      };
+
+      for (const m of batch.messages) {
+        if (!live()) return;
+        const offset = Number(m.offset);
+        let value: T;
+        try {
+          if (m.value === null) throw new CodecError('MALFORMED', topic, `null value on ${topic}`);
+          value = codec.decode(m.value);
+        } catch (e) {
+          if (!(await flush())) return;
+          if (!live()) return;
+          if (!st.poison.has(offset)) {
+            await deadLetter(partition, offset, m.key, m.value, e);
+            st.poison.add(offset);
+          }
+          resolveOffset(m.offset);
+          // Committed past only when everything before it is: otherwise the handler's next commit
+          // moves past it (commitTo skips poison offsets).
+          if (st.committedNext === offset) await commitTo(partition, offset + 1);
+          continue;
+        }
+        chunk.push({ topic, partition, offset, key: m.key === null ? '' : m.key.toString('utf8'), value });
+        if (chunk.length >= maxBatch && !(await flush())) return;
+      }
+      if (live()) await flush();
+    };
+
+    let joined: () => void = () => {};
+    const join = new Promise<void>((resolve) => {
+      joined = resolve;
+    });
+    consumer.on(consumer.events.GROUP_JOIN, () => {
+      // A new generation: positions come from the committed offsets again.
+      states = new Map();
+      joined();
+    });
+    let crashed: ((e: unknown) => void) | undefined;
+    const crash = new Promise<never>((_, reject) => {
+      crashed = reject;
+    });
+    crash.catch(() => {});
+    consumer.on(consumer.events.CRASH, (e) => {
+      if (!e.payload.restart) crashed?.(e.payload.error);
+    });
+
+    try {
+      await consumer.connect();
+      await consumer.subscribe({ topics: [topic], fromBeginning: true });
+      await consumer.run({
+        autoCommit: false,
+        eachBatchAutoResolve: false,
+        partitionsConsumedConcurrently: this.options.partitionsConsumedConcurrently,
+        eachBatch,
+      });
+      let timer: NodeJS.Timeout | undefined;
+      const timeout = new Promise<never>((_, reject) => {
+        timer = setTimeout(
+          () =>
+            reject(new Error(`group ${group} did not join ${topic} within ${this.options.joinTimeoutMs} ms`)),
+          this.options.joinTimeoutMs,
+        );
+      });
+      try {
+        await Promise.race([join, crash, timeout]);
+      } finally {
+        clearTimeout(timer);
+      }
+    } catch (e) {
+      this.consumers.delete(consumer);
+      await consumer.disconnect().catch(() => {});
+      throw e;
+    }
+
+    return {
+      close: async () => {
+        stopping = true;
+        // Waits for the batch in flight; leaves the group without committing anything more.
+        await consumer.disconnect();
+        this.consumers.delete(consumer);
+      },
+    };
+  }
+
+  async close(): Promise<void> {
+    this.closed = true;
+    await Promise.allSettled([...this.consumers].map((c) => c.disconnect()));
+    this.consumers.clear();
+    if (this.producerReady) await this.producerReady.then((p) => p.disconnect()).catch(() => {});
+    this.producer = undefined;
+    this.producerReady = undefined;
+  }
+}

@@ -1,0 +1,87 @@
+/**
+ * Creates the pipeline's topics on a Kafka cluster with chosen partition counts and retention.
+ * Idempotent: topics that exist are left alone (a partition count lower than wanted is reported,
+ * never changed here: adding partitions moves keys). Never relies on broker auto-creation.
+ */
+import type { Admin } from 'kafkajs';
+import { TOPICS } from './topics.ts';
+
+export interface TopicSpec {
+  topic: string;
+  partitions: number;
+  /** retention.ms; -1 keeps forever. */
+  retentionMs: number;
+  /** Further topic configs (cleanup.policy, max.message.bytes...). */
+  configs?: Record<string, string>;
+}
+
+export interface EnsureTopicsOptions {
+  /** -1 (the default) takes the broker's default.replication.factor. */
+  replicationFactor?: number;
+}
+
+export interface EnsureTopicsReport {
+  created: string[];
+  existing: string[];
+  /** Existing topics with fewer partitions than wanted. */
+  underPartitioned: { topic: string; have: number; want: number }[];
+}
+
+const HOUR = 3_600_000;
+
+/** The pipeline's topics with their partition counts and retention; `names` overrides the names (tests). */
+export function pipelineTopicSpecs(names: Partial<Record<keyof typeof TOPICS, string>> = {}): TopicSpec[] {
+  const n = { ...TOPICS, ...names };
+  return [
+    // Segments carry capture bytes: a day is enough to replay a parser.
+    {
+      topic: n.segments,
+      partitions: 12,
+      retentionMs: 24 * HOUR,
+      configs: { 'max.message.bytes': String(8 << 20) },
+    },
+    { topic: n.flows, partitions: 12, retentionMs: 7 * 24 * HOUR },
+    { topic: n.events, partitions: 3, retentionMs: 7 * 24 * HOUR },
+    { topic: n.jobs, partitions: 3, retentionMs: 7 * 24 * HOUR },
+    { topic: n.dns, partitions: 3, retentionMs: 7 * 24 * HOUR },
+    { topic: n.deadLetter, partitions: 1, retentionMs: 30 * 24 * HOUR },
+  ];
+}
+
+export async function ensureTopics(
+  admin: Admin,
+  spec: TopicSpec[],
+  options: EnsureTopicsOptions = {},
+): Promise<EnsureTopicsReport> {
+  const present = new Set(await admin.listTopics());
+  const missing = spec.filter((s) => !present.has(s.topic));
+  const existing = spec.filter((s) => present.has(s.topic));
+  const report: EnsureTopicsReport = {
+    created: [],
+    existing: existing.map((s) => s.topic),
+    underPartitioned: [],
+  };
+  if (missing.length > 0) {
+    // false when another process created some of them first: those then count as existing.
+    await admin.createTopics({
+      waitForLeaders: true,
+      topics: missing.map((s) => ({
+        topic: s.topic,
+        numPartitions: s.partitions,
+        replicationFactor: options.replicationFactor ?? -1,
+        configEntries: Object.entries({ 'retention.ms': String(s.retentionMs), ...s.configs }).map(
+          ([name, value]) => ({ name, value }),
+        ),
+      })),
+    });
+    report.created = missing.map((s) => s.topic);
+  }
+  if (existing.length > 0) {
+    const meta = await admin.fetchTopicMetadata({ topics: existing.map((s) => s.topic) });
+    for (const s of existing) {
+      const have = meta.topics.find((t) => t.name === s.topic)?.partitions.length ?? 0;
+      if (have < s.partitions) report.underPartitioned.push({ topic: s.topic, have, want: s.partitions });
+    }
+  }
+  return report;
+}

@@ -1,0 +1,187 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { samplePcap } from '@capstream/core/testing';
+import { CODECS, CodecError, codecFor, jsonCodec, segmentCodec } from '../src/codec.ts';
+import type { CaptureEvent, CaptureJob, DnsName, FlowMessage, Segment } from '../src/messages.ts';
+import { TOPICS } from '../src/topics.ts';
+
+const flow: FlowMessage = {
+  flow_id: 'f-1',
+  src_ip: '10.0.0.1',
+  src_port: 51000,
+  dst_ip: '2001:db8::1',
+  dst_port: 443,
+  ip_version: 6,
+  ip_proto: 6,
+  packets_src: 3,
+  packets_dst: 2,
+  bytes_src: 300,
+  bytes_dst: 200,
+  payload_bytes_src: 100,
+  payload_bytes_dst: 50,
+  first_seen: '2024-01-01T00:00:00.000000001Z',
+  last_seen: '2024-01-01T00:00:01Z',
+  duration: 0.999999999,
+  app: 'tls',
+  server_name: 'example.com',
+  tls_version: '1.3',
+  alpn: 'h2',
+  quic_version: null,
+  tcp_state: 'ESTABLISHED',
+  tcp_flags_src: 'SA',
+  tcp_flags_dst: null,
+  tunnel: null,
+  capture_id: 'c-1',
+  version: 2,
+  first_ns: '1704067200000000001',
+  last_ns: '1704067201000000000',
+  final: true,
+};
+
+function expectCodecError(fn: () => unknown, code: string, pattern: RegExp): void {
+  assert.throws(fn, (e: unknown) => {
+    assert.ok(e instanceof CodecError, `a CodecError, got ${e}`);
+    assert.equal(e.code, code);
+    assert.match(e.message, pattern);
+    return true;
+  });
+}
+
+describe('codecs', () => {
+  it('round-trips a segment with real capture bytes, carried raw', () => {
+    const pcap = samplePcap();
+    const seg: Segment = {
+      captureId: 'c-1',
+      seq: 7,
+      offset: 24,
+      header: pcap.subarray(0, 24),
+      records: pcap.subarray(24),
+      packets: 12,
+      last: true,
+      live: false,
+      error: { code: 'TRUNCATED', offset: 999, reason: 'cut short' },
+    };
+    const codec = CODECS[TOPICS.segments];
+    const bytes = codec.encode(seg);
+    assert.equal(bytes[0], codec.version);
+    // No base64: the message is the capture bytes plus a small header and the scalar fields.
+    assert.ok(bytes.length < pcap.length + 200, `${bytes.length} bytes for ${pcap.length} capture bytes`);
+    assert.ok(bytes.includes(Buffer.from(pcap)), 'the capture bytes appear verbatim');
+    const back = codec.decode(bytes);
+    assert.deepEqual(Buffer.from(back.header), Buffer.from(seg.header));
+    assert.deepEqual(Buffer.from(back.records), Buffer.from(seg.records));
+    assert.ok(back.header instanceof Uint8Array);
+    const { header: _h, records: _r, ...rest } = back;
+    const { header: _h2, records: _r2, ...want } = seg;
+    assert.deepEqual(rest, want);
+    // A decode from inside a larger buffer (as a fetch hands it over).
+    const framed = Buffer.concat([Buffer.from([9, 9, 9]), bytes]).subarray(3);
+    assert.deepEqual(Buffer.from(codec.decode(framed).records), Buffer.from(seg.records));
+  });
+
+  it('round-trips an empty last segment', () => {
+    const seg: Segment = {
+      captureId: 'c',
+      seq: 0,
+      offset: 0,
+      header: new Uint8Array(),
+      records: new Uint8Array(),
+      packets: 0,
+      last: true,
+    };
+    const back = segmentCodec().decode(segmentCodec().encode(seg));
+    assert.equal(back.header.length, 0);
+    assert.equal(back.records.length, 0);
+    assert.equal(back.last, true);
+  });
+
+  it('round-trips jobs, flows, dns names and events', () => {
+    const job: CaptureJob = {
+      captureId: 'c-1',
+      datasetId: 'd',
+      name: 'x.pcap',
+      source: { kind: 'file', path: '/tmp/x.pcap' },
+      submittedAt: '2024-01-01T00:00:00Z',
+    };
+    const dns: DnsName = { capture_id: 'c-1', ip: '1.1.1.1', name: 'one.one.one.one' };
+    const event: CaptureEvent = {
+      captureId: 'c-1',
+      stage: 'parser',
+      at: '2024-01-01T00:00:00Z',
+      status: 'DONE',
+      bytesTotal: null,
+      counters: { skipped: 2 },
+      linkTypes: [1],
+    };
+    assert.deepEqual(CODECS[TOPICS.jobs].decode(CODECS[TOPICS.jobs].encode(job)), job);
+    assert.deepEqual(CODECS[TOPICS.flows].decode(CODECS[TOPICS.flows].encode(flow)), flow);
+    assert.deepEqual(CODECS[TOPICS.dns].decode(CODECS[TOPICS.dns].encode(dns)), dns);
+    assert.deepEqual(CODECS[TOPICS.events].decode(CODECS[TOPICS.events].encode(event)), event);
+    assert.equal(CODECS[TOPICS.flows].compression, 'gzip');
+    assert.equal(CODECS[TOPICS.segments].compression, 'none');
+  });
+
+  it('rejects unknown versions with a CodecError naming the version and topic', () => {
+    for (const topic of Object.values(TOPICS)) {
+      const codec = codecFor(topic);
+      const value =
+        topic === TOPICS.segments
+          ? {
+              captureId: 'c',
+              seq: 0,
+              offset: 0,
+              header: new Uint8Array(),
+              records: new Uint8Array(),
+              packets: 0,
+              last: true,
+            }
+          : {};
+      const bytes = codec.encode(value);
+      bytes[0] = 42;
+      expectCodecError(
+        () => codec.decode(bytes),
+        'UNKNOWN_VERSION',
+        new RegExp(`version 42 on ${topic.replaceAll('.', '\\.')}`),
+      );
+      try {
+        codec.decode(bytes);
+      } catch (e) {
+        assert.equal((e as CodecError).version, 42);
+        assert.equal((e as CodecError).topic, topic);
+      }
+    }
+  });
+
+  it('rejects empty, truncated and unparsable messages as MALFORMED', () => {
+    const seg = CODECS[TOPICS.segments];
+    const good = seg.encode({
+      captureId: 'c',
+      seq: 0,
+      offset: 0,
+      header: new Uint8Array([1, 2]),
+      records: new Uint8Array([3]),
+      packets: 1,
+      last: false,
+    });
+    expectCodecError(() => seg.decode(new Uint8Array()), 'MALFORMED', /empty/);
+    expectCodecError(() => seg.decode(good.subarray(0, good.length - 1)), 'MALFORMED', /lengths/);
+    expectCodecError(() => seg.decode(good.subarray(0, 5)), 'MALFORMED', /shorter/);
+    expectCodecError(
+      () => CODECS[TOPICS.flows].decode(Buffer.from('\x01{nope', 'latin1')),
+      'MALFORMED',
+      /bad JSON on capstream\.flows\.v1/,
+    );
+    expectCodecError(() => codecFor('nope'), 'UNKNOWN_TOPIC', /nope/);
+  });
+
+  it('a codec of a newer version reads its own and rejects the old', () => {
+    const v1 = jsonCodec<number>('t');
+    const v2 = jsonCodec<number>('t', { version: 2 });
+    assert.equal(v2.decode(v2.encode(5)), 5);
+    expectCodecError(
+      () => v2.decode(v1.encode(5)),
+      'UNKNOWN_VERSION',
+      /unknown version 1 on t \(this build reads version 2\)/,
+    );
+  });
+});
