@@ -141,7 +141,7 @@ export async function startEmbedded(options: EmbeddedOptions): Promise<Embedded>
       openSource: (job) => openSource(job.source, sourceContext),
     },
   );
-  const parser = createParserStage(options.liveFlushMs ? { liveFlushMs: options.liveFlushMs } : {}, {
+  const parser = createParserStage(liveFlushMs ? { liveFlushMs } : {}, {
     transport,
     replay: (id, end) => (existsSync(archive.path(id)) ? archive.read(id, 0, end) : null),
     log: log.child({ stage: 'parser' }),
