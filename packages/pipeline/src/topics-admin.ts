@@ -18,6 +18,8 @@ export interface TopicSpec {
 export interface EnsureTopicsOptions {
   /** -1 (the default) takes the broker's default.replication.factor. */
   replicationFactor?: number;
+  /** How long to wait for new topics' partitions to have leaders. Default 30 s. */
+  timeoutMs?: number;
 }
 
 export interface EnsureTopicsReport {
@@ -64,7 +66,8 @@ export async function ensureTopics(
   if (missing.length > 0) {
     // false when another process created some of them first: those then count as existing.
     await admin.createTopics({
-      waitForLeaders: true,
+      // kafkajs' own wait fails on UNKNOWN_TOPIC_OR_PARTITION while a KRaft broker catches up: waitForLeaders below.
+      waitForLeaders: false,
       topics: missing.map((s) => ({
         topic: s.topic,
         numPartitions: s.partitions,
@@ -75,6 +78,7 @@ export async function ensureTopics(
       })),
     });
     report.created = missing.map((s) => s.topic);
+    await waitForLeaders(admin, report.created, options.timeoutMs ?? 30_000);
   }
   if (existing.length > 0) {
     const meta = await admin.fetchTopicMetadata({ topics: existing.map((s) => s.topic) });
@@ -84,4 +88,25 @@ export async function ensureTopics(
     }
   }
   return report;
+}
+
+/** Until every partition of `topics` has a leader (metadata errors while the cluster catches up are retried). */
+async function waitForLeaders(admin: Admin, topics: string[], timeoutMs: number): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  let last = 'no metadata yet';
+  for (;;) {
+    try {
+      const meta = await admin.fetchTopicMetadata({ topics });
+      const pending = meta.topics.filter(
+        (t) => t.partitions.length === 0 || t.partitions.some((p) => p.leader < 0),
+      );
+      if (meta.topics.length === topics.length && pending.length === 0) return;
+      last = `no leader yet for ${pending.map((t) => t.name).join(', ')}`;
+    } catch (e) {
+      last = e instanceof Error ? e.message : String(e);
+    }
+    if (Date.now() > deadline)
+      throw new Error(`topics ${topics.join(', ')} not ready within ${timeoutMs} ms: ${last}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
 }
