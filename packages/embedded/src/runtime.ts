@@ -1,28 +1,22 @@
 import { randomBytes } from 'node:crypto';
-import { existsSync, mkdirSync } from 'node:fs';
-import { join, resolve } from 'node:path';
-import { createGeoStage, type GeoConfig, geoConfigFromEnv } from '@capstream/geo';
-import { CaptureArchive, createIngestStage, type IngestStage } from '@capstream/ingest';
-import { type OpenedSource, openSource, type SourceContext, UploadStore } from '@capstream/ingest/sources';
-import { createParserStage } from '@capstream/parser';
+import { mkdirSync } from 'node:fs';
+import { resolve } from 'node:path';
+import type { GeoConfig } from '@capstream/geo';
+import type { CaptureArchive } from '@capstream/ingest';
+import { displaySourceOf, type OpenedSource, type UploadStore } from '@capstream/ingest/sources';
 import {
-  type CaptureEvent,
   type CaptureJob,
   type CaptureSource,
-  contentToken,
-  type DnsName,
   type Logger,
   MemoryTransport,
-  type Stage,
-  type Subscription,
   silentLogger,
   TOPICS,
-  withoutQuery,
 } from '@capstream/pipeline';
-import { openStore, type Store, storeConfigFromEnv } from '@capstream/store';
+import type { Store } from '@capstream/store';
 import { Registry } from 'prom-client';
 import { type EmbeddedConfig, loadEmbeddedConfig } from './config.ts';
-import { type CaptureState, CaptureTracker } from './tracker.ts';
+import { type RoleContext, startIngestRole, startParserRole, startWriterRole } from './roles.ts';
+import type { CaptureState, CaptureTracker } from './tracker.ts';
 
 export interface EmbeddedOptions {
   /** Everything lives here: chDB files, the capture archive, uploads. */
@@ -75,24 +69,6 @@ export function sourceOf(text: string): CaptureSource {
   return { kind: 'file', path: resolve(text) };
 }
 
-function displaySource(s: CaptureSource): string {
-  switch (s.kind) {
-    case 'file':
-      return s.path;
-    case 'upload':
-      return `upload:${s.storeKey}`;
-    case 'http':
-    case 'azure':
-      return withoutQuery(s.url);
-    case 'stream':
-      return `pcap-over-ip:${s.remote}`;
-    default: {
-      const never: never = s;
-      return String(never);
-    }
-  }
-}
-
 /**
  * Starts the whole pipeline in this process: ingest → parser → geo → ClickHouse (chDB), with
  * the in-process transport between the stages. The same stage code runs as separate services
@@ -104,72 +80,30 @@ export async function startEmbedded(options: EmbeddedOptions): Promise<Embedded>
   const env = options.env ?? process.env;
   const log = options.log ?? silentLogger;
   const registry = new Registry();
-  const store = await openStore(storeConfigFromEnv(env, { dataDir }));
-  const archive = new CaptureArchive(join(dataDir, 'captures'));
+  const config = options.config ?? loadEmbeddedConfig(undefined, env);
   const transport = new MemoryTransport({
     partitions: 4,
     onHandlerError: (e, topic, group) =>
       log.error({ err: (e as Error).message, topic, group }, 'stage failed a batch; retrying'),
   });
-  const uploads = await UploadStore.open(join(dataDir, 'uploads'));
-  const config = options.config ?? loadEmbeddedConfig(undefined, env);
-  const sourceContext: SourceContext = {
-    uploadStore: uploads,
-    fetch: {
-      env,
-      allow: config.fetch.allow,
-      maxBytes: config.fetch.maxBytes,
-      timeoutMs: config.fetch.timeoutMs,
-    },
+  const ctx: RoleContext = {
+    transport,
+    dataDir,
+    env,
+    log,
+    registry,
+    config,
+    segmentBytes: options.segmentBytes,
+    liveFlushMs: options.liveFlushMs,
+    geo: options.geo,
   };
-  const segmentBytes = options.segmentBytes ?? config.segmentBytes;
-  const liveFlushMs = options.liveFlushMs ?? config.liveFlushMs;
-  const tracker = new CaptureTracker({
-    persist: async (s) => {
-      await store.captures.upsert(s);
-    },
-    storedFlows: (id) => store.flows.count(id, { final: true }),
-  });
-
-  const ingest: IngestStage = createIngestStage(
-    { archiveDir: archive.dir, ...(segmentBytes ? { segmentBytes } : {}) },
-    {
-      transport,
-      archive,
-      log: log.child({ stage: 'ingest' }),
-      registry,
-      openSource: (job) => openSource(job.source, sourceContext),
-    },
-  );
-  const parser = createParserStage(liveFlushMs ? { liveFlushMs } : {}, {
-    transport,
-    replay: (id, end) => (existsSync(archive.path(id)) ? archive.read(id, 0, end) : null),
-    log: log.child({ stage: 'parser' }),
-    registry,
-  });
-  const geo = createGeoStage(geoConfigFromEnv(env, { ...definedOnly(config.geo), ...options.geo }), {
-    transport,
-    flows: store.flows,
-    log: log.child({ stage: 'geo' }),
-    registry,
-  });
-  const stages: Stage[] = [geo, parser, ingest];
-  const subs: Subscription[] = [];
-  subs.push(
-    await transport.subscribe<CaptureEvent>(TOPICS.events, 'capstream-tracker', async (batch, ctx) => {
-      for (const d of batch) await tracker.event(d.value);
-      await ctx.commit(batch[0].partition, batch[batch.length - 1].offset);
-    }),
-    await transport.subscribe<DnsName>(TOPICS.dns, 'capstream-dns', async (batch, ctx) => {
-      const first = batch[0];
-      await store.dns.insert(
-        batch.map((d) => d.value),
-        `dns-${contentToken(batch.map((d) => `${d.value.capture_id}/${d.value.ip}/${d.value.name}`))}`,
-      );
-      await ctx.commit(first.partition, batch[batch.length - 1].offset);
-    }),
-  );
-  for (const s of stages) await s.start();
+  // The writer first, so that nothing the others emit waits for a consumer.
+  const writer = await startWriterRole(ctx);
+  const parser = await startParserRole(ctx);
+  const ingestRole = await startIngestRole(ctx);
+  const { store, tracker } = writer;
+  const { archive, uploads } = ingestRole;
+  const ingest = ingestRole.stage;
   log.info({ dataDir, store: store.description }, 'embedded pipeline started');
 
   async function queue(
@@ -184,7 +118,7 @@ export async function startEmbedded(options: EmbeddedOptions): Promise<Embedded>
       source,
       submittedAt: new Date().toISOString(),
     };
-    const state = await tracker.submitted(job, displaySource(source));
+    const state = await tracker.submitted(job, displaySourceOf(source));
     return { job, state };
   }
 
@@ -218,19 +152,15 @@ export async function startEmbedded(options: EmbeddedOptions): Promise<Embedded>
       return state;
     },
     async stop() {
-      for (const s of [...stages].reverse()) await s.stop();
-      for (const s of subs) await s.close();
+      await ingestRole.stop();
+      await parser.stop();
+      await writer.stop();
       await transport.close();
-      await store.close();
     },
   };
 }
 
-function definedOnly<T extends object>(o: T): Partial<T> {
-  return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as Partial<T>;
-}
-
 function defaultName(s: CaptureSource): string {
-  const text = displaySource(s);
+  const text = displaySourceOf(s);
   return text.split(/[\\/]/).filter(Boolean).pop() ?? text;
 }

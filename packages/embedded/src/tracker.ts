@@ -29,30 +29,45 @@ export class CaptureTracker {
     private readonly persistEveryMs = 500,
   ) {}
 
+  /**
+   * A capture was submitted: its name, dataset and source. Idempotent, and in any order with the
+   * capture's events (in a cluster the job and the events travel on different topics).
+   */
   async submitted(job: CaptureJob, source: string): Promise<CaptureState> {
-    const now = new Date().toISOString();
-    const state: CaptureState = {
-      capture_id: job.captureId,
-      dataset_id: job.datasetId,
-      name: job.name,
-      source,
-      status: 'QUEUED',
-      error: '',
-      bytes_read: 0,
-      bytes_total: null,
-      packets: 0,
-      flows: 0,
-      first_seen: null,
-      last_seen: null,
-      link_types: [],
-      format: '',
-      sha256: '',
-      counters: {},
-      submitted_at: job.submittedAt,
-      updated_at: now,
-    };
-    this.states.set(job.captureId, state);
+    const state = this.stateOf(job.captureId, job.submittedAt);
+    state.dataset_id = job.datasetId;
+    state.name = job.name;
+    state.source = source;
+    state.submitted_at = job.submittedAt;
     await this.save(state, true);
+    return { ...state };
+  }
+
+  private stateOf(captureId: string, at = new Date().toISOString()): CaptureState {
+    let state = this.states.get(captureId);
+    if (state === undefined) {
+      state = {
+        capture_id: captureId,
+        dataset_id: 'default',
+        name: '',
+        source: '',
+        status: 'QUEUED',
+        error: '',
+        bytes_read: 0,
+        bytes_total: null,
+        packets: 0,
+        flows: 0,
+        first_seen: null,
+        last_seen: null,
+        link_types: [],
+        format: '',
+        sha256: '',
+        counters: {},
+        submitted_at: at,
+        updated_at: at,
+      };
+      this.states.set(captureId, state);
+    }
     return state;
   }
 
@@ -90,8 +105,8 @@ export class CaptureTracker {
   }
 
   async event(e: CaptureEvent): Promise<void> {
-    const s = this.states.get(e.captureId);
-    if (s === undefined || s.status === 'DONE' || s.status === 'FAILED') return;
+    const s = this.stateOf(e.captureId, e.at);
+    if (s.status === 'DONE' || s.status === 'FAILED') return;
     if (e.bytesRead !== undefined) s.bytes_read = Math.max(s.bytes_read, e.bytesRead);
     if (e.bytesTotal !== undefined && e.bytesTotal !== null) s.bytes_total = e.bytesTotal;
     if (e.packets !== undefined) s.packets = Math.max(s.packets, e.packets);

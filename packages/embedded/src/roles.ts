@@ -1,0 +1,139 @@
+import { existsSync, mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { createGeoStage, type GeoConfig, geoConfigFromEnv } from '@capstream/geo';
+import { CaptureArchive, createIngestStage, type IngestStage } from '@capstream/ingest';
+import { displaySourceOf, openSource, type SourceContext, UploadStore } from '@capstream/ingest/sources';
+import { createParserStage } from '@capstream/parser';
+import {
+  type CaptureEvent,
+  type CaptureJob,
+  contentToken,
+  type DnsName,
+  type Logger,
+  type Stage,
+  type Subscription,
+  TOPICS,
+  type Transport,
+} from '@capstream/pipeline';
+import { openStore, type Store, storeConfigFromEnv } from '@capstream/store';
+import type { Registry } from 'prom-client';
+import type { EmbeddedConfig } from './config.ts';
+import { CaptureTracker } from './tracker.ts';
+
+/**
+ * What every role is started with. The same roles run together in one process over the
+ * in-process transport (the embedded mode) or one per process over Kafka (`capstream serve`).
+ */
+export interface RoleContext {
+  transport: Transport;
+  /** Shared by the roles of one deployment: the capture archive and uploads live here; chDB too. */
+  dataDir: string;
+  env: NodeJS.ProcessEnv;
+  log: Logger;
+  registry: Registry;
+  config: EmbeddedConfig;
+  segmentBytes?: number;
+  liveFlushMs?: number;
+  geo?: Partial<GeoConfig>;
+}
+
+export interface Role {
+  stop(): Promise<void>;
+}
+
+function archiveOf(ctx: RoleContext): CaptureArchive {
+  mkdirSync(ctx.dataDir, { recursive: true });
+  return new CaptureArchive(join(ctx.dataDir, 'captures'));
+}
+
+/** Reads capture jobs' sources into segments (and the archive). */
+export async function startIngestRole(
+  ctx: RoleContext,
+): Promise<Role & { stage: IngestStage; archive: CaptureArchive; uploads: UploadStore }> {
+  const archive = archiveOf(ctx);
+  const uploads = await UploadStore.open(join(ctx.dataDir, 'uploads'));
+  const c = ctx.config;
+  const sourceContext: SourceContext = {
+    uploadStore: uploads,
+    fetch: { env: ctx.env, allow: c.fetch.allow, maxBytes: c.fetch.maxBytes, timeoutMs: c.fetch.timeoutMs },
+  };
+  const segmentBytes = ctx.segmentBytes ?? c.segmentBytes;
+  const stage = createIngestStage(
+    { archiveDir: archive.dir, ...(segmentBytes ? { segmentBytes } : {}) },
+    {
+      transport: ctx.transport,
+      archive,
+      log: ctx.log.child({ stage: 'ingest' }),
+      registry: ctx.registry,
+      openSource: (job) => openSource(job.source, sourceContext),
+    },
+  );
+  await stage.start();
+  return { stage, archive, uploads, stop: () => stage.stop() };
+}
+
+/** Turns segments into flows; replays from the shared archive after a restart. */
+export async function startParserRole(ctx: RoleContext): Promise<Role> {
+  const archive = archiveOf(ctx);
+  const liveFlushMs = ctx.liveFlushMs ?? ctx.config.liveFlushMs;
+  const stage = createParserStage(liveFlushMs ? { liveFlushMs } : {}, {
+    transport: ctx.transport,
+    replay: (id, end) => (existsSync(archive.path(id)) ? archive.read(id, 0, end) : null),
+    log: ctx.log.child({ stage: 'parser' }),
+    registry: ctx.registry,
+  });
+  await stage.start();
+  return { stop: () => stage.stop() };
+}
+
+/**
+ * Owns the store: geo enrichment and flow writes, DNS names, and the captures table (from jobs
+ * and events). With chDB this is the one process that opens the data directory.
+ */
+export async function startWriterRole(
+  ctx: RoleContext,
+): Promise<Role & { store: Store; tracker: CaptureTracker }> {
+  const store = await openStore(storeConfigFromEnv(ctx.env, { dataDir: ctx.dataDir }));
+  const tracker = new CaptureTracker({
+    persist: async (s) => {
+      await store.captures.upsert(s);
+    },
+    storedFlows: (id) => store.flows.count(id, { final: true }),
+  });
+  const { transport, log } = ctx;
+  const geoFiles = Object.fromEntries(Object.entries(ctx.config.geo).filter(([, v]) => v !== undefined));
+  const geo: Stage = createGeoStage(geoConfigFromEnv(ctx.env, { ...geoFiles, ...ctx.geo }), {
+    transport,
+    flows: store.flows,
+    log: log.child({ stage: 'geo' }),
+    registry: ctx.registry,
+  });
+  const subs: Subscription[] = [
+    await transport.subscribe<CaptureJob>(TOPICS.jobs, 'capstream-tracker-jobs', async (batch, c) => {
+      for (const d of batch) await tracker.submitted(d.value, displaySourceOf(d.value.source));
+      await c.commit(batch[0].partition, batch[batch.length - 1].offset);
+    }),
+    await transport.subscribe<CaptureEvent>(TOPICS.events, 'capstream-tracker', async (batch, c) => {
+      for (const d of batch) await tracker.event(d.value);
+      await c.commit(batch[0].partition, batch[batch.length - 1].offset);
+    }),
+    await transport.subscribe<DnsName>(TOPICS.dns, 'capstream-dns', async (batch, c) => {
+      const token = contentToken(batch.map((d) => `${d.value.capture_id}/${d.value.ip}/${d.value.name}`));
+      await store.dns.insert(
+        batch.map((d) => d.value),
+        `dns-${token}`,
+      );
+      await c.commit(batch[0].partition, batch[batch.length - 1].offset);
+    }),
+  ];
+  await geo.start();
+  return {
+    store,
+    tracker,
+    async stop() {
+      await geo.stop();
+      for (const s of subs) await s.close();
+      await store.close();
+    },
+  };
+}
