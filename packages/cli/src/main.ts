@@ -117,6 +117,29 @@ function program(result: RunResult): Command {
     });
 
   cli
+    .command('serve')
+    .description(
+      'Run one role of the pipeline as a service over Kafka (KAFKA_BROKERS): ingest, parser or writer.',
+    )
+    .argument('<role>', 'ingest | parser | writer (the writer owns the store: geo, flows, captures)')
+    .option(
+      '--data <dir>',
+      'data directory shared by the roles (capture archive, uploads; chDB for the writer)',
+      '.data',
+    )
+    .option('--port <n>', 'HTTP port for /healthz, /readyz, /metrics (0 = any free port)', '0')
+    .option('--host <host>', 'address to listen on', '127.0.0.1')
+    .option('--config <file>', 'JSON settings; also CAPSTREAM_CONFIG')
+    .addHelpText(
+      'after',
+      '\nEnvironment: KAFKA_BROKERS (required, host:port,...), CLICKHOUSE_URL (writer; else chDB under --data).',
+    )
+    .action(async (role: string, opts) => {
+      const { serveCommand } = await import('./commands/serve.ts');
+      await serveCommand(role, opts);
+    });
+
+  cli
     .command('demo')
     .description(
       "Write the project's own sample capture (first time) and show what Capstream sees in it. `npm start` runs this.",

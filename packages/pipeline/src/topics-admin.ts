@@ -3,7 +3,7 @@
  * Idempotent: topics that exist are left alone (a partition count lower than wanted is reported,
  * never changed here: adding partitions moves keys). Never relies on broker auto-creation.
  */
-import type { Admin } from 'kafkajs';
+import { type Admin, Kafka, logLevel } from 'kafkajs';
 import { TOPICS } from './topics.ts';
 
 export interface TopicSpec {
@@ -108,5 +108,19 @@ async function waitForLeaders(admin: Admin, topics: string[], timeoutMs: number)
     if (Date.now() > deadline)
       throw new Error(`topics ${topics.join(', ')} not ready within ${timeoutMs} ms: ${last}`);
     await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+/** The migration-like step a service runs at start: the pipeline's topics, created if missing. */
+export async function ensurePipelineTopics(
+  brokers: string[],
+  options: EnsureTopicsOptions = {},
+): Promise<EnsureTopicsReport> {
+  const admin = new Kafka({ clientId: 'capstream-admin', brokers, logLevel: logLevel.NOTHING }).admin();
+  await admin.connect();
+  try {
+    return await ensureTopics(admin, pipelineTopicSpecs(), options);
+  } finally {
+    await admin.disconnect();
   }
 }

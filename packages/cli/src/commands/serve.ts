@@ -1,0 +1,110 @@
+import { createServer } from 'node:http';
+import { resolve } from 'node:path';
+import {
+  loadEmbeddedConfig,
+  type Role,
+  type RoleContext,
+  startIngestRole,
+  startParserRole,
+  startWriterRole,
+} from '@capstream/embedded';
+import { createLogger, ensurePipelineTopics, KafkaTransport } from '@capstream/pipeline';
+import { Registry } from 'prom-client';
+import { UsageError } from '../errors.ts';
+
+export const ROLES = ['ingest', 'parser', 'writer'] as const;
+export type RoleName = (typeof ROLES)[number];
+
+export interface ServeOptions {
+  data: string;
+  port: string;
+  host: string;
+  config?: string;
+}
+
+/** Reads and checks the service's environment: one place, clear errors. */
+export function serviceEnv(env: NodeJS.ProcessEnv): { brokers: string[] } {
+  const raw = env.KAFKA_BROKERS?.trim();
+  if (!raw) {
+    throw new UsageError(
+      'KAFKA_BROKERS is not set: the services talk through Kafka (e.g. KAFKA_BROKERS=127.0.0.1:9092)',
+    );
+  }
+  const brokers = raw.split(',').map((b) => b.trim());
+  for (const b of brokers) {
+    if (!/^[\w.-]+:\d{1,5}$|^\[[0-9a-f:]+\]:\d{1,5}$/i.test(b))
+      throw new UsageError(`KAFKA_BROKERS: '${b}' is not host:port`);
+  }
+  return { brokers };
+}
+
+/**
+ * One role of the pipeline as its own process over Kafka: the same stage code as the embedded
+ * mode. The writer owns the store (with chDB, the only process that opens the data directory).
+ */
+export async function serveCommand(role: string, opts: ServeOptions): Promise<void> {
+  if (!(ROLES as readonly string[]).includes(role)) {
+    throw new UsageError(`unknown role '${role}': one of ${ROLES.join(', ')}`);
+  }
+  const { brokers } = serviceEnv(process.env);
+  const log = createLogger(`capstream-${role}`);
+  const registry = new Registry();
+  await ensurePipelineTopics(brokers);
+  const transport = new KafkaTransport({
+    brokers,
+    clientId: `capstream-${role}`,
+    onHandlerError: (e, topic, group) =>
+      log.error({ err: (e as Error).message, topic, group }, 'batch failed; retrying'),
+  });
+  const ctx: RoleContext = {
+    transport,
+    dataDir: resolve(opts.data),
+    env: process.env,
+    log,
+    registry,
+    config: loadEmbeddedConfig(opts.config),
+  };
+  let running: Role;
+  let captures: (() => Promise<unknown>) | null = null;
+  if (role === 'ingest') running = await startIngestRole(ctx);
+  else if (role === 'parser') running = await startParserRole(ctx);
+  else {
+    const writer = await startWriterRole(ctx);
+    captures = () => writer.store.captures.list();
+    running = writer;
+  }
+
+  const server = createServer(async (req, res) => {
+    const path = (req.url ?? '/').split('?')[0];
+    try {
+      if (path === '/healthz' || path === '/readyz') return void res.end('ok\n');
+      if (path === '/metrics') {
+        res.setHeader('content-type', registry.contentType);
+        return void res.end(await registry.metrics());
+      }
+      if (path === '/api/captures' && captures) {
+        res.setHeader('content-type', 'application/json');
+        return void res.end(JSON.stringify(await captures()));
+      }
+      res.statusCode = 404;
+      res.end('not found\n');
+    } catch (e) {
+      res.statusCode = 500;
+      res.end(`${(e as Error).message}\n`);
+    }
+  });
+  await new Promise<void>((r) => server.listen(Number(opts.port), opts.host, r));
+  const address = server.address();
+  const port = typeof address === 'object' && address ? address.port : opts.port;
+  log.info({ role, brokers, port }, 'service started');
+  // One line on stdout a supervisor (or a test) can wait for.
+  process.stdout.write(`capstream ${role} ready on http://${opts.host}:${port}\n`);
+  await new Promise<void>((resolveStop) => {
+    process.once('SIGINT', () => resolveStop());
+    process.once('SIGTERM', () => resolveStop());
+  });
+  log.info({ role }, 'stopping: finishing or handing back in-flight work');
+  server.close();
+  await running.stop();
+  await transport.close();
+}
