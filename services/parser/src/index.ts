@@ -94,7 +94,7 @@ export function createParserStage(
     const c: OpenCapture = {
       id,
       nextSeq: 0,
-      precision: 6,
+      precision: 0,
       out: [],
       finals: 0,
       live: false,
@@ -123,7 +123,10 @@ export function createParserStage(
 
   /** A reader feeding the capture's flow table and noting its time span. */
   function readerFor(c: OpenCapture): CaptureReader {
-    return new CaptureReader((p) => {
+    const reader: CaptureReader = new CaptureReader((p) => {
+      // The precision is known from the interface headers, before the first packet: flows that
+      // end while this very segment is read already print at the capture's full precision.
+      if (reader.layout.precision > c.precision) c.precision = reader.layout.precision;
       c.table.packet(p);
       const f = c.first;
       if (f === null || p.tsSec < f[0] || (p.tsSec === f[0] && p.tsNsec < f[1]))
@@ -134,6 +137,7 @@ export function createParserStage(
         l[1] = p.tsNsec;
       }
     });
+    return reader;
   }
 
   function noteLayout(c: OpenCapture, reader: CaptureReader): void {

@@ -1,0 +1,143 @@
+import assert from 'node:assert/strict';
+import { type ChildProcess, spawn } from 'node:child_process';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { samplePcap, samplePcapng } from '@capstream/core/testing';
+import { type KafkaBroker, startKafka } from '@capstream/kafka-testing';
+import { type CaptureJob, KafkaTransport, TOPICS } from '@capstream/pipeline';
+import { openStore } from '@capstream/store';
+import { BIN, ROOT } from './support/cli.ts';
+import { offlineFlows } from './support/pipeline.ts';
+
+interface Service {
+  name: string;
+  child: ChildProcess;
+  url: string;
+  output: string;
+}
+
+/** Starts `capstream serve ROLE` and waits for its ready line. */
+async function serve(role: string, dataDir: string, brokers: string[], name = role): Promise<Service> {
+  const child = spawn(process.execPath, [BIN, 'serve', role, '--data', dataDir], {
+    cwd: ROOT,
+    env: {
+      ...process.env,
+      KAFKA_BROKERS: brokers.join(','),
+      CAPSTREAM_LOG_LEVEL: 'warn',
+      CLICKHOUSE_URL: '',
+    },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  const svc: Service = { name, child, url: '', output: '' };
+  child.stderr!.on('data', (d: Buffer) => {
+    svc.output += d.toString();
+  });
+  await new Promise<void>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`${name} did not start:\n${svc.output}`)), 60_000);
+    child.stdout!.on('data', (d: Buffer) => {
+      const m = /ready on (http:\/\/\S+)/.exec(d.toString());
+      if (m) {
+        svc.url = m[1];
+        clearTimeout(timer);
+        resolve();
+      }
+    });
+    child.on('exit', (code) => reject(new Error(`${name} exited with ${code}:\n${svc.output}`)));
+  });
+  return svc;
+}
+
+async function stop(svc: Service, signal: NodeJS.Signals = 'SIGTERM'): Promise<void> {
+  if (svc.child.exitCode !== null || svc.child.signalCode !== null) return;
+  const exited = new Promise((r) => svc.child.once('exit', r));
+  svc.child.kill(signal);
+  await exited;
+}
+
+describe('cluster mode: each role its own process over a real Kafka broker', () => {
+  let kafka: KafkaBroker;
+  const services: Service[] = [];
+  const dir = mkdtempSync(join(tmpdir(), 'cs-cluster-'));
+  const dataDir = join(dir, 'data');
+
+  before(async () => {
+    kafka = await startKafka();
+  });
+
+  after(async () => {
+    for (const s of services) await stop(s, 'SIGKILL');
+    await kafka?.stop();
+  });
+
+  it('several captures at once, three parsers, one killed with -9 mid-way: the rows equal the embedded ones', async () => {
+    services.push(await serve('writer', dataDir, kafka.brokers));
+    services.push(await serve('ingest', dataDir, kafka.brokers));
+    for (let i = 1; i <= 3; i++) services.push(await serve('parser', dataDir, kafka.brokers, `parser${i}`));
+    const captures = {
+      'cl-a': samplePcap(),
+      'cl-b': samplePcapng(),
+      'cl-c': samplePcap({ byteOrder: 'be', resolution: 'ns' }),
+    };
+    const transport = new KafkaTransport({ brokers: kafka.brokers, clientId: 'cluster-test' });
+    const jobs: CaptureJob[] = Object.entries(captures).map(([id, bytes]) => {
+      const path = join(dir, `${id}.cap`);
+      writeFileSync(path, bytes);
+      return {
+        captureId: id,
+        datasetId: 'default',
+        name: id,
+        source: { kind: 'file', path },
+        submittedAt: new Date().toISOString(),
+      };
+    });
+    await transport.send<CaptureJob>(
+      TOPICS.jobs,
+      jobs.map((j) => ({ key: j.captureId, value: j })),
+    );
+    // kill -9 one parser while the captures are being read.
+    await new Promise((r) => setTimeout(r, 300));
+    await stop(services[2], 'SIGKILL');
+    const writer = services[0];
+    let list: { capture_id: string; status: string; error: string }[] = [];
+    for (const t0 = Date.now(); Date.now() - t0 < 120_000; ) {
+      list = (await (await fetch(`${writer.url}/api/captures`)).json()) as typeof list;
+      if (
+        jobs.every((j) =>
+          list.some((c) => c.capture_id === j.captureId && (c.status === 'DONE' || c.status === 'FAILED')),
+        )
+      )
+        break;
+      await new Promise((r) => setTimeout(r, 250));
+    }
+    for (const j of jobs) {
+      const c = list.find((x) => x.capture_id === j.captureId);
+      assert.equal(
+        c?.status,
+        'DONE',
+        `${j.captureId}: ${JSON.stringify(c)}\n${services.map((s) => `${s.name}: ${s.output.slice(-2000)}`).join('\n')}`,
+      );
+    }
+    await transport.close();
+    // The writer owns chDB: stop it, then read what it stored.
+    await stop(writer);
+    const store = await openStore({ kind: 'chdb', path: join(dataDir, 'chdb') });
+    try {
+      for (const [id, bytes] of Object.entries(captures)) {
+        const offline = await offlineFlows(bytes);
+        const rows = [];
+        for await (const f of store.flows.byCapture(id, { final: true })) rows.push(f);
+        assert.equal(rows.length, offline.size, `flows of ${id}`);
+        for (const row of rows) {
+          const want = offline.get(row.flow_id);
+          assert.ok(want, `${id}: stored flow ${row.flow_id} is an offline flow`);
+          for (const [k, v] of Object.entries(want))
+            assert.deepEqual((row as unknown as Record<string, unknown>)[k], v, `${id} ${row.flow_id}.${k}`);
+        }
+      }
+    } finally {
+      await store.close();
+    }
+  });
+});
