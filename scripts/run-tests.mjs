@@ -2,7 +2,7 @@
 // Runs every *.test.ts under the given folders (default: the whole tree) with node's own test
 // runner and tsx's loader. Node 20's `--test` does not expand globs, so the files are listed here.
 import { spawnSync } from 'node:child_process';
-import { readdirSync } from 'node:fs';
+import { readdirSync, statSync } from 'node:fs';
 import { join, relative } from 'node:path';
 
 const root = new URL('..', import.meta.url).pathname;
@@ -22,7 +22,7 @@ function collect(dir, out) {
 }
 
 const files = (roots.length ? roots : ['packages', 'services', 'apps', 'test'])
-  .flatMap((r) => collect(join(root, r), []))
+  .flatMap((r) => (statSync(join(root, r)).isFile() ? [r] : collect(join(root, r), [])))
   .sort();
 if (files.length === 0) {
   console.error('run-tests: no test files found');
