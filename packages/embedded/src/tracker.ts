@@ -1,6 +1,6 @@
 import { isoTime } from '@capstream/core';
 import type { CaptureEvent, CaptureJob } from '@capstream/pipeline';
-import type { Capture } from '@capstream/store';
+import { type Capture, newCapture } from '@capstream/store';
 
 /** What is known of a capture while it runs and after: the `captures` row, less its version. */
 export type CaptureState = Omit<Capture, 'version'>;
@@ -46,26 +46,8 @@ export class CaptureTracker {
   private stateOf(captureId: string, at = new Date().toISOString()): CaptureState {
     let state = this.states.get(captureId);
     if (state === undefined) {
-      state = {
-        capture_id: captureId,
-        dataset_id: 'default',
-        name: '',
-        source: '',
-        status: 'QUEUED',
-        error: '',
-        bytes_read: 0,
-        bytes_total: null,
-        packets: 0,
-        flows: 0,
-        first_seen: null,
-        last_seen: null,
-        link_types: [],
-        format: '',
-        sha256: '',
-        counters: {},
-        submitted_at: at,
-        updated_at: at,
-      };
+      const { version: _version, ...fresh } = newCapture(captureId, at);
+      state = { ...fresh, dataset_id: 'default' };
       this.states.set(captureId, state);
     }
     return state;

@@ -118,6 +118,31 @@ function rowToCapture(r: Raw): Capture {
   };
 }
 
+/** A capture nothing is known of yet but its id: QUEUED, empty counters. */
+export function newCapture(captureId: string, at: string): Capture {
+  return {
+    capture_id: captureId,
+    dataset_id: '',
+    name: '',
+    source: '',
+    status: 'QUEUED',
+    error: '',
+    bytes_read: 0,
+    bytes_total: null,
+    packets: 0,
+    flows: 0,
+    first_seen: null,
+    last_seen: null,
+    link_types: [],
+    format: '',
+    sha256: '',
+    counters: {},
+    submitted_at: at,
+    updated_at: at,
+    version: 0,
+  };
+}
+
 /** A source as it may be stored: an URL loses its query string (a SAS token), fragment and user info. */
 export function safeSource(source: string): string {
   return /^[a-z][a-z0-9+.-]*:\/\//i.test(source) ? redactUrl(source) : source;
@@ -187,27 +212,7 @@ export function createCapturesRepo(db: Db): CapturesRepo {
   const upsertNow = async (patch: CapturePatch): Promise<Capture> => {
     const now = new Date().toISOString();
     const current = await get(patch.capture_id);
-    const base: Capture = current ?? {
-      capture_id: patch.capture_id,
-      dataset_id: '',
-      name: '',
-      source: '',
-      status: 'QUEUED',
-      error: '',
-      bytes_read: 0,
-      bytes_total: null,
-      packets: 0,
-      flows: 0,
-      first_seen: null,
-      last_seen: null,
-      link_types: [],
-      format: '',
-      sha256: '',
-      counters: {},
-      submitted_at: patch.submitted_at ?? now,
-      updated_at: now,
-      version: 0,
-    };
+    const base: Capture = current ?? newCapture(patch.capture_id, patch.submitted_at ?? now);
     const defined = Object.fromEntries(Object.entries(patch).filter(([, v]) => v !== undefined));
     const next: Capture = {
       ...base,

@@ -1,5 +1,5 @@
 export type { Capture, CaptureListOptions, CapturePatch, CapturesRepo } from './captures-repo.ts';
-export { safeSource } from './captures-repo.ts';
+export { newCapture, safeSource } from './captures-repo.ts';
 export { type OpenStoreOptions, openStore, type Store } from './client.ts';
 export {
   DEFAULT_DATABASE,
