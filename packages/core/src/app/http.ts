@@ -48,9 +48,10 @@ export function httpMethodLength(b: Uint8Array): number {
   return n > 0 && b.length > n && b[n] === 0x20 ? n : 0;
 }
 
-/** Offsets of the request target found by requestLine(). */
+/** Offsets of the request target found by requestLine(), and whether it was an HTTP/0.9 line. */
 let targetStart = 0;
 let targetEnd = 0;
+let simpleRequest = false;
 
 /**
  * RFC 9112 §3: request-line = method SP request-target SP HTTP-version, HTTP-version = "HTTP/" DIGIT "." DIGIT.
@@ -60,10 +61,24 @@ let targetEnd = 0;
 export function requestLine(b: Uint8Array, methodLen: number, version: string): number | Verdict {
   let p = methodLen + 1;
   targetStart = p;
+  simpleRequest = false;
   const limit = Math.min(b.length, MAX_REQUEST_LINE);
   while (p < limit && isVisible(b[p])) p++;
   if (p === limit) return b.length < MAX_REQUEST_LINE ? 'more' : 'no';
   targetEnd = p;
+  // RFC 1945 §4.1: an HTTP/0.9 Simple-Request is "GET" SP Request-URI CRLF, with no version.
+  if (
+    (b[p] === 0x0d || b[p] === 0x0a) &&
+    version === 'HTTP/1.' &&
+    methodLen === 3 &&
+    b[0] === 0x47 &&
+    b[targetStart] === 0x2f
+  ) {
+    simpleRequest = true;
+    if (b[p] === 0x0a) return p + 1;
+    if (p + 1 >= b.length) return 'more';
+    return b[p + 1] === 0x0a ? p + 2 : 'no';
+  }
   if (b[p] !== 0x20 || p === targetStart) return 'no';
   p++;
   const vEnd = p + version.length;
@@ -129,6 +144,8 @@ export function parseHttpRequest(b: Uint8Array): HttpRequestInfo | Verdict {
   }
   const headers = requestLine(b, m, 'HTTP/1.');
   if (typeof headers !== 'number') return headers;
+  // HTTP/0.9 has no headers, so no Host.
+  if (simpleRequest) return { host: null };
   const tS = targetStart;
   const tE = targetEnd;
   const found = findHeader(b, headers, 'host:');

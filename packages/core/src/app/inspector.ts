@@ -27,7 +27,7 @@ import { isKnownQuicVersion, QUIC_HELLO, QUIC_NO, QuicInspector, quicVersionName
 import { canDecryptInitial } from './quic-crypto.ts';
 import { isRdpConnectionConfirm, isRdpConnectionRequest } from './rdp.ts';
 import { isSipResponse, parseSipRequest } from './sip.ts';
-import { isNetbiosSessionRequest, isSmb } from './smb.ts';
+import { isNetbiosDatagram, isNetbiosSessionRequest, isSmb } from './smb.ts';
 import { isSnmp } from './snmp.ts';
 import { isSshBanner } from './ssh.ts';
 import { StreamBuffer } from './stream-buffer.ts';
@@ -390,6 +390,7 @@ export class AppInspector {
     if (isDhcp(d)) this.label('dhcp');
     else if (isNtp(d, this.clientPort, this.serverPort)) this.label('ntp');
     else if (isDhcpv6(d, this.clientPort, this.serverPort)) this.label('dhcpv6');
+    else if (isNetbiosDatagram(d)) this.label('netbios');
     else if (d.length >= 12 && this.udpDns(d)) return;
     else if (isAlpha(c0)) this.udpText(d);
     else if (c0 === 0x30) {

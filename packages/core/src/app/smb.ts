@@ -27,3 +27,14 @@ export function isNetbiosSessionRequest(b: Uint8Array): boolean {
   for (let i = 5; i < 37; i++) if (b[i] < 0x41 || b[i] > 0x50) return false;
   return true;
 }
+
+/**
+ * RFC 1002 §4.4.1 datagram service: DIRECT_UNIQUE (0x10), DIRECT_GROUP (0x11) or BROADCAST (0x12)
+ * DATAGRAM: type, flags, id (2), source IP (4), source port (2), length (2), offset (2), then
+ * SOURCE_NAME, a first-level encoded NetBIOS name (length byte 0x20, 32 letters 'A'..'P').
+ */
+export function isNetbiosDatagram(b: Uint8Array): boolean {
+  if (b.length < 14 + 34 || b[0] < 0x10 || b[0] > 0x12 || b[14] !== 0x20) return false;
+  for (let i = 15; i < 47; i++) if (b[i] < 0x41 || b[i] > 0x50) return false;
+  return true;
+}

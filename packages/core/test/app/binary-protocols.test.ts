@@ -154,3 +154,15 @@ test('random bytes stay unknown', () => {
     assert.equal(inspect(UDP, 50000, 53, [c(b)]).result.app, 'unknown');
   }
 });
+
+test('NetBIOS datagram service (RFC 1002 §4.4.1) on UDP', () => {
+  const name = ascii(' ' + 'FHEPFCELEHFCEPFFFACACACACACACAAA'); // length byte 0x20 then 32 letters
+  const header = Uint8Array.from([
+    0x11, 0x02, 0x81, 0x23, 192, 168, 1, 5, 0x00, 0x8a, 0x00, 0x60, 0x00, 0x00,
+  ]);
+  const dgram = new Uint8Array([...header, ...name, 0, ...name, 0, 0xff, 0x53, 0x4d, 0x42]);
+  assert.equal(inspect(UDP, 138, 138, [[dgram, true]]).result.app, 'netbios');
+  const broken = dgram.slice();
+  broken[20] = 0x5a; // not an encoded-name letter
+  assert.notEqual(inspect(UDP, 138, 138, [[broken, true]]).result.app, 'netbios');
+});

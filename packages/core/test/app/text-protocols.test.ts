@@ -234,3 +234,12 @@ test('Redis-style exchanges are not mistaken for POP3, FTP or IMAP', () => {
   // A '220' line after the client has spoken is not a greeting.
   assert.equal(inspect(TCP, 50000, 7000, [c('hello\r\n'), s('220 ESMTP later\r\n')]).result.app, 'unknown');
 });
+
+test('HTTP/0.9 simple request (RFC 1945 §4.1): GET, a path, CRLF, no version', () => {
+  const r = inspect(TCP, 40000, 80, [c('GET /bad.html\r\n'), s('<html>old</html>')]);
+  assert.equal(r.result.app, 'http');
+  assert.equal(r.result.serverName, null);
+  // Only GET, only a path: other methods or targets without a version are not HTTP.
+  assert.equal(inspect(TCP, 40000, 80, [c('POST /x\r\n')]).result.app, 'unknown');
+  assert.equal(inspect(TCP, 40000, 80, [c('GET x\r\n')]).result.app, 'unknown');
+});
