@@ -39,6 +39,8 @@ interface OpenCapture {
   finals: number;
   /** A live stream: active flows are flushed on the wall clock. */
   live: boolean;
+  /** When the last progress event went out (ms). */
+  lastEvent: number;
   linkTypes: Set<number>;
   /** Time span as [sec, nsec] pairs; null before the first packet. */
   first: [number, number] | null;
@@ -98,6 +100,7 @@ export function createParserStage(
       out: [],
       finals: 0,
       live: false,
+      lastEvent: 0,
       linkTypes: new Set(),
       first: null,
       last: [0, 0],
@@ -196,7 +199,12 @@ export function createParserStage(
         await finishCapture(cap, seg);
       } else {
         await flushOut(cap);
-        await event(cap.id, { packets: cap.table.packets });
+        // Progress at most twice a second per capture: enough for a progress bar.
+        const now = Date.now();
+        if (now - cap.lastEvent >= 500) {
+          cap.lastEvent = now;
+          await event(cap.id, { packets: cap.table.packets });
+        }
       }
     };
     cap.lock = cap.lock.then(run);
