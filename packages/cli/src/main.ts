@@ -142,7 +142,7 @@ function program(result: RunResult): Command {
   cli
     .command('demo')
     .description(
-      "Write the project's own sample capture (first time) and show what Capstream sees in it. `npm start` runs this.",
+      "Offline: write the project's own sample capture (first time) and summarise what Capstream sees in it.",
     )
     .option('--data <dir>', 'where the sample capture is kept', '.data')
     .action(async (opts) => {
