@@ -1,4 +1,3 @@
-import { createServer } from 'node:http';
 import { resolve } from 'node:path';
 import {
   loadEmbeddedConfig,
@@ -11,6 +10,7 @@ import {
 import { createLogger, ensurePipelineTopics, KafkaTransport } from '@capstream/pipeline';
 import { Registry } from 'prom-client';
 import { UsageError } from '../errors.ts';
+import { startOpsServer, untilStopped } from '../ops-server.ts';
 
 export const ROLES = ['ingest', 'parser', 'writer'] as const;
 export type RoleName = (typeof ROLES)[number];
@@ -74,35 +74,14 @@ export async function serveCommand(role: string, opts: ServeOptions): Promise<vo
     running = writer;
   }
 
-  const server = createServer(async (req, res) => {
-    const path = (req.url ?? '/').split('?')[0];
-    try {
-      if (path === '/healthz' || path === '/readyz') return void res.end('ok\n');
-      if (path === '/metrics') {
-        res.setHeader('content-type', registry.contentType);
-        return void res.end(await registry.metrics());
-      }
-      if (path === '/api/captures' && captures) {
-        res.setHeader('content-type', 'application/json');
-        return void res.end(JSON.stringify(await captures()));
-      }
-      res.statusCode = 404;
-      res.end('not found\n');
-    } catch (e) {
-      res.statusCode = 500;
-      res.end(`${(e as Error).message}\n`);
-    }
+  const { server, port } = await startOpsServer(opts.host, Number(opts.port), {
+    registry,
+    ...(captures ? { captures } : {}),
   });
-  await new Promise<void>((r) => server.listen(Number(opts.port), opts.host, r));
-  const address = server.address();
-  const port = typeof address === 'object' && address ? address.port : opts.port;
   log.info({ role, brokers, port }, 'service started');
   // One line on stdout a supervisor (or a test) can wait for.
   process.stdout.write(`capstream ${role} ready on http://${opts.host}:${port}\n`);
-  await new Promise<void>((resolveStop) => {
-    process.once('SIGINT', () => resolveStop());
-    process.once('SIGTERM', () => resolveStop());
-  });
+  await untilStopped();
   log.info({ role }, 'stopping: finishing or handing back in-flight work');
   server.close();
   await running.stop();

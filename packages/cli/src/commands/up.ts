@@ -1,10 +1,10 @@
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:http';
 import { join, resolve } from 'node:path';
 import { samplePcapng } from '@capstream/core/testing';
 import { loadEmbeddedConfig, startEmbedded } from '@capstream/embedded';
 import { listenPcapOverIp } from '@capstream/ingest/sources';
 import { createLogger } from '@capstream/pipeline';
+import { startOpsServer, untilStopped } from '../ops-server.ts';
 
 export interface UpOptions {
   data: string;
@@ -36,33 +36,11 @@ export async function upCommand(opts: UpOptions): Promise<void> {
     },
   });
 
-  const server = createServer(async (req, res) => {
-    const path = (req.url ?? '/').split('?')[0];
-    try {
-      if (path === '/healthz') return void res.end('ok\n');
-      if (path === '/readyz') {
-        const ok = await app.store.ping();
-        res.statusCode = ok ? 200 : 503;
-        return void res.end(ok ? 'ready\n' : 'store not answering\n');
-      }
-      if (path === '/metrics') {
-        res.setHeader('content-type', app.registry.contentType);
-        return void res.end(await app.registry.metrics());
-      }
-      if (path === '/api/captures') {
-        res.setHeader('content-type', 'application/json');
-        return void res.end(JSON.stringify(await app.store.captures.list()));
-      }
-      res.statusCode = 404;
-      res.end('not found: try /api/captures, /metrics, /healthz\n');
-    } catch (e) {
-      res.statusCode = 500;
-      res.end(`${(e as Error).message}\n`);
-    }
+  const { server, port } = await startOpsServer(opts.host, Number(opts.port), {
+    registry: app.registry,
+    ready: () => app.store.ping(),
+    captures: () => app.store.captures.list(),
   });
-  await new Promise<void>((r) => server.listen(Number(opts.port), opts.host, r));
-  const address = server.address();
-  const port = typeof address === 'object' && address ? address.port : opts.port;
 
   if (opts.sample) {
     const sample = join(dataDir, 'sample.pcapng');
@@ -88,11 +66,7 @@ export async function upCommand(opts: UpOptions): Promise<void> {
       '',
     ].join('\n'),
   );
-  await new Promise<void>((resolveStop) => {
-    const stop = () => resolveStop();
-    process.once('SIGINT', stop);
-    process.once('SIGTERM', stop);
-  });
+  await untilStopped();
   server.close();
   await listener.close();
   await app.stop();

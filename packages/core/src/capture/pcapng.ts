@@ -147,7 +147,9 @@ export class PcapngFormat implements UnitFormat {
       throw new CaptureError('BAD_RECORD', abs + 20, `captured length ${capLen} overruns its block`);
     }
     iface.clock.set(view.getUint32(off + 12, le), view.getUint32(off + 16, le));
-    this.emit(buf, off + 28, capLen, view.getUint32(off + 24, le), iface, id, abs, len);
+    this.rec.tsSec = this.lastSec = iface.clock.sec;
+    this.rec.tsNsec = this.lastNsec = iface.clock.nsec;
+    this.deliver(buf, off + 28, capLen, view.getUint32(off + 24, le), iface, id, abs, len);
   }
 
   private simplePacket(buf: Uint8Array, view: DataView, off: number, len: number, abs: number): void {
@@ -162,21 +164,6 @@ export class PcapngFormat implements UnitFormat {
     this.rec.tsSec = this.lastSec;
     this.rec.tsNsec = this.lastNsec;
     this.deliver(buf, off + 12, capLen, origLen, iface, 0, abs, len);
-  }
-
-  private emit(
-    buf: Uint8Array,
-    start: number,
-    capLen: number,
-    origLen: number,
-    iface: Iface,
-    id: number,
-    abs: number,
-    len: number,
-  ): void {
-    this.rec.tsSec = this.lastSec = iface.clock.sec;
-    this.rec.tsNsec = this.lastNsec = iface.clock.nsec;
-    this.deliver(buf, start, capLen, origLen, iface, id, abs, len);
   }
 
   private deliver(
