@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
 import { chmod, mkdir, mkdtemp, readdir, rm, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -56,15 +57,29 @@ describe('file source', () => {
     await failsWith(openFile('/dev/null'), 'NOT_A_FILE');
   });
 
-  it('says permission denied for an unreadable file', async (t) => {
-    if (process.getuid?.() === 0) {
-      t.skip('root reads any file');
-      return;
-    }
+  it('says permission denied for an unreadable file', async () => {
     const path = join(dir, 'secret.pcap');
     await writeFile(path, 'x');
     await chmod(path, 0);
-    await failsWith(openFile(path), 'PERMISSION_DENIED', /permission denied/);
+    if (process.getuid?.() !== 0) {
+      await failsWith(openFile(path), 'PERMISSION_DENIED', /permission denied/);
+      return;
+    }
+    // Root reads any file: run the same check as an unprivileged user (nobody) in a child.
+    await chmod(dir, 0o755);
+    const script = `
+      import { openFile } from ${JSON.stringify(new URL('../../src/sources/file.ts', import.meta.url).href)};
+      try { await openFile(${JSON.stringify(path)}); console.log('opened'); }
+      catch (e) { console.log(JSON.stringify({ code: e.code, message: e.message })); }`;
+    const out = execFileSync(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], {
+      uid: 65534,
+      gid: 65534,
+      cwd: new URL('../../../..', import.meta.url).pathname,
+      encoding: 'utf8',
+    });
+    const result = JSON.parse(out.trim().split('\n').pop()!);
+    assert.equal(result.code, 'PERMISSION_DENIED');
+    assert.match(result.message, /permission denied/);
   });
 
   it('keeps to its root folders, symlinks resolved', async () => {
