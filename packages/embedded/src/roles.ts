@@ -104,7 +104,14 @@ export async function startWriterRole(
   const geoFiles = Object.fromEntries(Object.entries(ctx.config.geo).filter(([, v]) => v !== undefined));
   const geo: Stage = createGeoStage(geoConfigFromEnv(ctx.env, { ...geoFiles, ...ctx.geo }), {
     transport,
-    flows: store.flows,
+    flows: {
+      async insert(rows, token) {
+        await store.flows.insert(rows, token);
+        const perCapture = new Map<string, number>();
+        for (const r of rows) perCapture.set(r.capture_id, (perCapture.get(r.capture_id) ?? 0) + 1);
+        for (const [id, n] of perCapture) tracker.flowsStored(id, n);
+      },
+    },
     log: log.child({ stage: 'geo' }),
     registry: ctx.registry,
   });

@@ -7,6 +7,14 @@ export type CaptureState = Omit<Capture, 'version'>;
 
 export type CaptureListener = (state: CaptureState) => void;
 
+/** Flows of a capture have been stored: `flows` records so far (active flows' versions included). */
+export interface LandedEvent {
+  captureId: string;
+  datasetId: string;
+  flows: number;
+  at: string;
+}
+
 export interface TrackerDeps {
   /** Writes the row (newest wins). */
   persist(state: CaptureState): Promise<void>;
@@ -23,6 +31,9 @@ export class CaptureTracker {
   private readonly states = new Map<string, CaptureState>();
   private readonly listeners = new Map<string, Set<CaptureListener>>();
   private readonly lastPersist = new Map<string, number>();
+  private readonly everyCapture = new Set<CaptureListener>();
+  private readonly landedListeners = new Set<(e: LandedEvent) => void>();
+  private readonly landed = new Map<string, number>();
 
   constructor(
     private readonly deps: TrackerDeps,
@@ -70,6 +81,31 @@ export class CaptureTracker {
     }
     set.add(listener);
     return () => set.delete(listener);
+  }
+
+  /** Every change of every capture. */
+  watchAll(listener: CaptureListener): () => void {
+    this.everyCapture.add(listener);
+    return () => this.everyCapture.delete(listener);
+  }
+
+  onLanded(listener: (e: LandedEvent) => void): () => void {
+    this.landedListeners.add(listener);
+    return () => this.landedListeners.delete(listener);
+  }
+
+  /** The writer stored `rows` flow records of a capture. */
+  flowsStored(captureId: string, rows: number): void {
+    const total = (this.landed.get(captureId) ?? 0) + rows;
+    this.landed.set(captureId, total);
+    if (this.landedListeners.size === 0) return;
+    const e: LandedEvent = {
+      captureId,
+      datasetId: this.states.get(captureId)?.dataset_id ?? 'default',
+      flows: total,
+      at: new Date().toISOString(),
+    };
+    for (const l of this.landedListeners) l(e);
   }
 
   /** Resolves with the final state (DONE or FAILED). */
@@ -130,6 +166,7 @@ export class CaptureTracker {
       await this.deps.persist({ ...s });
     }
     for (const l of this.listeners.get(s.capture_id) ?? []) l({ ...s });
+    for (const l of this.everyCapture) l({ ...s });
   }
 }
 

@@ -2,13 +2,16 @@ import { closeSync, mkdirSync, openSync, readFileSync, rmSync, writeFileSync, wr
 import { join } from 'node:path';
 import { ClickHouseLogLevel, createClient } from '@clickhouse/client';
 import { createChdbConnection } from 'chdb/connection';
+import { type AnalyticsRepo, createAnalyticsRepo } from './analytics-repo.ts';
 import { type CapturesRepo, createCapturesRepo } from './captures-repo.ts';
 import { DEFAULT_DATABASE, describeStoreConfig, type StoreConfig, validateStoreConfig } from './config.ts';
+import { createDatasetsRepo, type DatasetsRepo } from './datasets-repo.ts';
 import { Conn, Db, type RawInsert } from './db.ts';
 import { createDnsRepo, type DnsRepo } from './dns-repo.ts';
 import { StoreError, storeError } from './errors.ts';
 import { createFlowsRepo, type FlowsRepo } from './flows-repo.ts';
 import { type MigrationReport, migrate } from './migrations.ts';
+import { createTokensRepo, type TokensRepo } from './tokens-repo.ts';
 
 export interface Store {
   readonly kind: StoreConfig['kind'];
@@ -20,6 +23,10 @@ export interface Store {
   readonly captures: CapturesRepo;
   readonly flows: FlowsRepo;
   readonly dns: DnsRepo;
+  /** Aggregates and flow pages over a FlowFilter, for the API. */
+  readonly analytics: AnalyticsRepo;
+  readonly datasets: DatasetsRepo;
+  readonly tokens: TokensRepo;
   /** True when the database answers. */
   ping(): Promise<boolean>;
   /** Releases this handle; the connection closes with the last handle on it. Idempotent. */
@@ -207,6 +214,9 @@ export async function openStore(config: StoreConfig, options: OpenStoreOptions =
     captures: createCapturesRepo(db),
     flows: createFlowsRepo(db),
     dns: createDnsRepo(db),
+    analytics: createAnalyticsRepo(db),
+    datasets: createDatasetsRepo(db),
+    tokens: createTokensRepo(db),
     async ping() {
       if (closed) return false;
       try {

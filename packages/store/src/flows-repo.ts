@@ -115,7 +115,7 @@ export function flowToObject(f: EnrichedFlow): Record<string, unknown> {
 }
 
 /** What a read selects: every column, with times as exact nanoseconds and addresses as raw bytes. */
-const SELECT = [
+export const FLOW_SELECT = [
   'capture_id',
   'flow_id',
   'version',
@@ -238,7 +238,7 @@ export function createFlowsRepo(db: Db): FlowsRepo {
           : '';
         const rows = await db.rows<Raw>(
           `reading flows of capture ${captureId}`,
-          `SELECT ${SELECT} FROM ${flows} FINAL WHERE capture_id = {capture_id:String} ${onlyFinal} ${keyset} ` +
+          `SELECT ${FLOW_SELECT} FROM ${flows} FINAL WHERE capture_id = {capture_id:String} ${onlyFinal} ${keyset} ` +
             'ORDER BY first_seen, flow_id LIMIT {limit:UInt32}',
           {
             capture_id: captureId,

@@ -1,3 +1,5 @@
+export type * from './analytics-repo.ts';
+export { DURATION_BUCKETS, PORT_RANGES } from './analytics-repo.ts';
 export type { Capture, CaptureListOptions, CapturePatch, CapturesRepo } from './captures-repo.ts';
 export { newCapture, safeSource } from './captures-repo.ts';
 export { type OpenStoreOptions, openStore, type Store } from './client.ts';
@@ -9,7 +11,10 @@ export {
   storeConfigFromEnv,
   validateStoreConfig,
 } from './config.ts';
+export type { Dataset, DatasetsRepo } from './datasets-repo.ts';
 export type { DnsRepo } from './dns-repo.ts';
 export { StoreError, type StoreErrorCode } from './errors.ts';
+export { cidrRange, compileFilter, type FlowFilter, type Range } from './flow-filter.ts';
 export type { FlowReadOptions, FlowsRepo } from './flows-repo.ts';
 export type { MigrationReport } from './migrations.ts';
+export { type ApiToken, hashToken, TOKEN_ROLES, type TokenRole, type TokensRepo } from './tokens-repo.ts';

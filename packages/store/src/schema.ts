@@ -228,5 +228,43 @@ function rollup(name: string, bucket: string): RollupDef {
 export const FLOWS_1M = rollup('flows_1m', 'toStartOfMinute');
 export const FLOWS_1H = rollup('flows_1h', 'toStartOfHour');
 
-export const TABLES: readonly TableDef[] = [CAPTURES, FLOWS, DNS_NAMES];
+/** Datasets group captures; a row per version, newest wins; `deleted` hides one. */
+export const DATASETS: TableDef = {
+  name: 'datasets',
+  columns: [
+    { name: 'dataset_id', type: 'String' },
+    { name: 'name', type: 'String' },
+    // Flows older than this many days are deleted by the API's retention task; 0 keeps them.
+    { name: 'retention_days', type: 'UInt16' },
+    { name: 'created_at', type: "DateTime64(3, 'UTC')" },
+    { name: 'deleted', type: 'Bool' },
+    { name: 'version', type: 'UInt64' },
+  ],
+  engine: 'ReplacingMergeTree(version)',
+  orderBy: 'dataset_id',
+  sortingKey: 'dataset_id',
+  settings: {},
+};
+
+/** API tokens: only a SHA-256 of each secret is kept. */
+export const API_TOKENS: TableDef = {
+  name: 'api_tokens',
+  columns: [
+    { name: 'token_id', type: 'String' },
+    { name: 'name', type: 'String' },
+    { name: 'role', type: 'LowCardinality(String)' },
+    { name: 'hash', type: 'String' },
+    // Datasets the token may see; empty means all.
+    { name: 'dataset_ids', type: 'Array(String)' },
+    { name: 'created_at', type: "DateTime64(3, 'UTC')" },
+    { name: 'revoked', type: 'Bool' },
+    { name: 'version', type: 'UInt64' },
+  ],
+  engine: 'ReplacingMergeTree(version)',
+  orderBy: 'token_id',
+  sortingKey: 'token_id',
+  settings: {},
+};
+
+export const TABLES: readonly TableDef[] = [CAPTURES, FLOWS, DNS_NAMES, DATASETS, API_TOKENS];
 export const ROLLUPS: readonly RollupDef[] = [FLOWS_1M, FLOWS_1H];

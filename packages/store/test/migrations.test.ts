@@ -40,6 +40,8 @@ test('a fresh database gets every table; running the migrations again changes no
     'create table captures',
     'create table flows',
     'create table dns_names',
+    'create table datasets',
+    'create table api_tokens',
     'create rollup flows_1m',
     'create rollup flows_1h',
   ]);

@@ -1,10 +1,13 @@
-import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { randomBytes } from 'node:crypto';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { apiConfigFromEnv, embeddedBackend, startApi } from '@capstream/api';
 import { samplePcapng } from '@capstream/core/testing';
 import { loadEmbeddedConfig, startEmbedded } from '@capstream/embedded';
 import { listenPcapOverIp } from '@capstream/ingest/sources';
 import { createLogger } from '@capstream/pipeline';
-import { startOpsServer, untilStopped } from '../ops-server.ts';
+import { untilStopped } from '../ops-server.ts';
 
 export interface UpOptions {
   data: string;
@@ -15,15 +18,45 @@ export interface UpOptions {
   config?: string;
 }
 
+const DASHBOARD_DIR = fileURLToPath(new URL('../../../../apps/dashboard/out', import.meta.url));
+
+/**
+ * The admin token of this data directory: CAPSTREAM_ADMIN_TOKEN when set, else one made on the
+ * first start and kept in `<data>/admin-token` (mode 0600) so each start can print the dashboard
+ * link. The API stores only its hash.
+ */
+function localAdminToken(dataDir: string): string {
+  const fromEnv = process.env.CAPSTREAM_ADMIN_TOKEN?.trim();
+  if (fromEnv) return fromEnv;
+  const file = join(dataDir, 'admin-token');
+  if (existsSync(file)) return readFileSync(file, 'utf8').trim();
+  const token = `cst_${randomBytes(24).toString('base64url')}`;
+  writeFileSync(file, `${token}\n`, { mode: 0o600 });
+  return token;
+}
+
 /**
  * The embedded stack as a long-running service: the pipeline, a pcap-over-IP listener for live
- * streams, and an HTTP endpoint (health, metrics, captures; the GraphQL API and the dashboard
- * join it on the same port).
+ * streams, and the API with the dashboard on one HTTP port.
  */
 export async function upCommand(opts: UpOptions): Promise<void> {
   const log = createLogger('capstream');
   const dataDir = resolve(opts.data);
+  mkdirSync(dataDir, { recursive: true });
   const app = await startEmbedded({ dataDir, log, config: loadEmbeddedConfig(opts.config) });
+  const token = localAdminToken(dataDir);
+  const backend = embeddedBackend(app, { host: opts.host, log });
+  const api = await startApi({
+    backend,
+    log,
+    uploadDir: join(dataDir, 'uploads-partial'),
+    config: apiConfigFromEnv(process.env, {
+      host: opts.host,
+      port: Number(opts.port),
+      adminToken: token,
+      dashboardDir: existsSync(join(DASHBOARD_DIR, 'index.html')) ? DASHBOARD_DIR : null,
+    }),
+  });
 
   const listener = await listenPcapOverIp({
     host: opts.host,
@@ -36,16 +69,9 @@ export async function upCommand(opts: UpOptions): Promise<void> {
     },
   });
 
-  const { server, port } = await startOpsServer(opts.host, Number(opts.port), {
-    registry: app.registry,
-    ready: () => app.store.ping(),
-    captures: () => app.store.captures.list(),
-  });
-
   if (opts.sample) {
     const sample = join(dataDir, 'sample.pcapng');
     if (!existsSync(sample)) {
-      mkdirSync(dataDir, { recursive: true });
       writeFileSync(sample, samplePcapng());
       const queued = await app.submit({ source: sample, name: 'sample capture' });
       const done = await app.tracker.finished(queued.capture_id);
@@ -57,17 +83,18 @@ export async function upCommand(opts: UpOptions): Promise<void> {
   process.stdout.write(
     [
       `Capstream is up (data in ${dataDir}).`,
-      `  captures:  http://${opts.host}:${port}/api/captures`,
-      `  metrics:   http://${opts.host}:${port}/metrics`,
+      `  dashboard: ${api.url}/#token=${token}`,
+      `  GraphQL:   ${api.url}/graphql  (Authorization: Bearer ${token})`,
+      `  metrics:   ${api.url}/metrics`,
       `  live:      tcpdump -i eth0 -w - | nc ${opts.host} ${listener.port}`,
       `  ingest:    npx capstream ingest FILE_OR_URL --data ${opts.data}`,
-      `  export:    npx capstream export --data ${opts.data} --capture ID`,
       'Ctrl-C stops it.',
       '',
     ].join('\n'),
   );
   await untilStopped();
-  server.close();
+  await api.close();
+  await backend.closeAll();
   await listener.close();
   await app.stop();
 }

@@ -1,0 +1,772 @@
+import type { EnrichedFlow } from '@capstream/pipeline';
+import type { ClickHouseSettings } from '@clickhouse/client';
+import { ipFromHex, num, numOrNull } from './convert.ts';
+import type { Db } from './db.ts';
+import { StoreError } from './errors.ts';
+import { cidrRange, compileFilter, type FlowFilter, type Sql } from './flow-filter.ts';
+import { FLOW_SELECT, rowToFlow } from './flows-repo.ts';
+
+export type End = 'SRC' | 'DST' | 'ANY';
+export type TalkerMetric = 'FLOWS' | 'BYTES' | 'BYTES_SENT' | 'BYTES_RECEIVED' | 'PACKETS';
+export type OrderDirection = 'ASC' | 'DESC';
+
+export interface Totals {
+  flows: number;
+  packets: number;
+  bytes: number;
+  bytesSrc: number;
+  bytesDst: number;
+  uniqueIps: number;
+  captures: number;
+  firstSeen: string | null;
+  lastSeen: string | null;
+}
+
+export interface ProtocolStat {
+  app: string;
+  flows: number;
+  packets: number;
+  bytes: number;
+}
+
+export interface CountryStat {
+  country: string;
+  flows: number;
+  bytesSent: number;
+  bytesReceived: number;
+}
+
+export interface CityStat extends CountryStat {
+  city: string;
+  lat: number | null;
+  lon: number | null;
+}
+
+export interface Talker {
+  ip: string;
+  flows: number;
+  packets: number;
+  bytesSent: number;
+  bytesReceived: number;
+  country: string | null;
+  asn: number | null;
+  asOrg: string | null;
+  name: string | null;
+}
+
+export interface SankeyLink {
+  source: string;
+  target: string;
+  flows: number;
+  bytes: number;
+}
+
+export interface AppCount {
+  app: string;
+  flows: number;
+}
+
+export interface DurationBucket {
+  label: string;
+  maxSeconds: number | null;
+  flows: number;
+  byApp: AppCount[];
+}
+
+export interface PortRangeCount {
+  label: string;
+  from: number;
+  to: number;
+  flows: number;
+  bytes: number;
+}
+
+export interface TimelinePoint {
+  t: string;
+  flows: number;
+  packets: number;
+  bytes: number;
+  bytesSrc: number;
+  bytesDst: number;
+}
+
+export interface Timeline {
+  step: number;
+  points: TimelinePoint[];
+}
+
+export interface DayHourCell {
+  day: string;
+  hour: number;
+  flows: number;
+  bytes: number;
+}
+
+export interface IpProfile {
+  ip: string;
+  firstSeen: string | null;
+  lastSeen: string | null;
+  flows: number;
+  bytesSent: number;
+  bytesReceived: number;
+  country: string | null;
+  city: string | null;
+  asn: number | null;
+  asOrg: string | null;
+  names: string[];
+  peers: Talker[];
+  protocols: ProtocolStat[];
+  countries: CountryStat[];
+  hours: { hour: number; flows: number }[];
+}
+
+export interface CompareRow {
+  key: string;
+  a: number;
+  b: number;
+}
+
+export interface Comparison {
+  protocols: CompareRow[];
+  countries: CompareRow[];
+  talkers: CompareRow[];
+  appeared: string[];
+  vanished: string[];
+}
+
+export type FlowOrderField =
+  | 'FIRST_SEEN'
+  | 'LAST_SEEN'
+  | 'DURATION'
+  | 'SRC_IP'
+  | 'SRC_PORT'
+  | 'DST_IP'
+  | 'DST_PORT'
+  | 'IP_PROTO'
+  | 'APP'
+  | 'SERVER_NAME'
+  | 'PACKETS'
+  | 'BYTES'
+  | 'PACKETS_SRC'
+  | 'PACKETS_DST'
+  | 'BYTES_SRC'
+  | 'BYTES_DST'
+  | 'SRC_COUNTRY'
+  | 'DST_COUNTRY'
+  | 'SRC_ASN'
+  | 'DST_ASN'
+  | 'TCP_STATE';
+
+/** The SQL each sortable field orders by (a fixed list: no user text reaches ORDER BY). */
+const ORDER_SQL: Readonly<Record<FlowOrderField, string>> = {
+  FIRST_SEEN: 'first_seen',
+  LAST_SEEN: 'last_seen',
+  DURATION: 'duration',
+  SRC_IP: 'src_ip',
+  SRC_PORT: 'src_port',
+  DST_IP: 'dst_ip',
+  DST_PORT: 'dst_port',
+  IP_PROTO: 'ip_proto',
+  APP: 'app',
+  SERVER_NAME: 'server_name',
+  PACKETS: '(packets_src + packets_dst)',
+  BYTES: '(bytes_src + bytes_dst)',
+  PACKETS_SRC: 'packets_src',
+  PACKETS_DST: 'packets_dst',
+  BYTES_SRC: 'bytes_src',
+  BYTES_DST: 'bytes_dst',
+  SRC_COUNTRY: 'src_country',
+  DST_COUNTRY: 'dst_country',
+  SRC_ASN: 'src_asn',
+  DST_ASN: 'dst_asn',
+  TCP_STATE: 'tcp_state',
+};
+
+export interface FlowPageOptions {
+  orderBy?: { field: FlowOrderField; direction: OrderDirection } | null;
+  limit: number;
+  offset: number;
+}
+
+/** The CapAnalysis duration buckets. */
+export const DURATION_BUCKETS: readonly { label: string; maxSeconds: number | null }[] = [
+  { label: '1s', maxSeconds: 1 },
+  { label: '2s', maxSeconds: 2 },
+  { label: '5s', maxSeconds: 5 },
+  { label: '10s', maxSeconds: 10 },
+  { label: '30s', maxSeconds: 30 },
+  { label: '1m', maxSeconds: 60 },
+  { label: '2m', maxSeconds: 120 },
+  { label: '3m', maxSeconds: 180 },
+  { label: '10m', maxSeconds: 600 },
+  { label: '30m', maxSeconds: 1800 },
+  { label: '1h', maxSeconds: 3600 },
+  { label: 'more', maxSeconds: null },
+];
+
+export const PORT_RANGES: readonly { label: string; from: number; to: number }[] = [
+  { label: '0-1023', from: 0, to: 1023 },
+  { label: '1024-4999', from: 1024, to: 4999 },
+  { label: '5000-9999', from: 5000, to: 9999 },
+  { label: '10000-19999', from: 10000, to: 19999 },
+  { label: '20000-29999', from: 20000, to: 29999 },
+  { label: '30000-39999', from: 30000, to: 39999 },
+  { label: '40000-49151', from: 40000, to: 49151 },
+  { label: '49152-65535', from: 49152, to: 65535 },
+];
+
+/** Steps a timeline may take (seconds): the smallest that keeps the points under the maximum. */
+const STEPS = [
+  1, 2, 5, 10, 15, 30, 60, 120, 300, 600, 900, 1800, 3600, 7200, 10800, 21600, 43200, 86400, 604800,
+];
+
+export interface AnalyticsRepo {
+  totals(filter?: FlowFilter | null): Promise<Totals>;
+  protocols(filter: FlowFilter | null | undefined, limit: number): Promise<ProtocolStat[]>;
+  countries(filter: FlowFilter | null | undefined, end: End, limit?: number): Promise<CountryStat[]>;
+  cities(
+    filter: FlowFilter | null | undefined,
+    country: string | null,
+    end: End,
+    limit: number,
+  ): Promise<CityStat[]>;
+  talkers(
+    filter: FlowFilter | null | undefined,
+    end: End,
+    by: TalkerMetric,
+    limit: number,
+  ): Promise<Talker[]>;
+  protocolCountry(filter: FlowFilter | null | undefined, limit: number): Promise<SankeyLink[]>;
+  protocolDay(filter: FlowFilter | null | undefined, limit: number): Promise<SankeyLink[]>;
+  durationHistogram(filter?: FlowFilter | null): Promise<DurationBucket[]>;
+  portRanges(filter: FlowFilter | null | undefined, end: End): Promise<PortRangeCount[]>;
+  timeline(filter: FlowFilter | null | undefined, step: number | null, maxPoints: number): Promise<Timeline>;
+  dayHour(filter?: FlowFilter | null): Promise<DayHourCell[]>;
+  ipProfile(ip: string, filter: FlowFilter | null | undefined, limit: number): Promise<IpProfile>;
+  compare(a: FlowFilter, b: FlowFilter, limit: number): Promise<Comparison>;
+  /** One page of flows (newest version of each) and how many match. */
+  flowPage(filter: FlowFilter | null | undefined, options: FlowPageOptions): Promise<EnrichedFlow[]>;
+  count(filter?: FlowFilter | null): Promise<number>;
+  flow(captureId: string, flowId: string): Promise<EnrichedFlow | undefined>;
+  /** Every matching flow, in (capture, first_seen, flow_id) order, a page at a time. */
+  iterate(filter: FlowFilter | null | undefined, pageSize?: number): AsyncIterable<EnrichedFlow>;
+}
+
+export interface AnalyticsOptions {
+  /** Longest a query may run (ClickHouse `max_execution_time`), in seconds. Default 20. */
+  maxExecutionSeconds?: number;
+}
+
+type Raw = Record<string, unknown>;
+
+/** '2026-01-02 03:04:05.123456789' (ClickHouse DateTime64 text) as ISO-8601 UTC. */
+function chTimeToIso(v: unknown): string | null {
+  if (v === null || v === undefined || v === '') return null;
+  const s = String(v);
+  return `${s.replace(' ', 'T')}Z`;
+}
+
+const V4_MAPPED = '00000000000000000000FFFF';
+
+function ipText(hex: unknown): string {
+  const h = String(hex);
+  return ipFromHex(h, h.toUpperCase().startsWith(V4_MAPPED) ? 4 : 6);
+}
+
+function str(v: unknown): string | null {
+  return v === null || v === undefined || v === '' ? null : String(v);
+}
+
+/**
+ * One tuple per end of a flow, for the queries that group by address or place:
+ * (ip, bytes sent, bytes received, country, city, lat, lon, asn, as org, name, packets).
+ */
+function endpoints(end: End): string {
+  const src =
+    '(src_ip, bytes_src, bytes_dst, src_country, src_city, src_lat, src_lon, src_asn, src_as_org, ' +
+    'CAST(NULL AS Nullable(String)), packets_src + packets_dst)';
+  const dst =
+    '(dst_ip, bytes_dst, bytes_src, dst_country, dst_city, dst_lat, dst_lon, dst_asn, dst_as_org, ' +
+    'CAST(server_name AS Nullable(String)), packets_src + packets_dst)';
+  const list = end === 'SRC' ? [src] : end === 'DST' ? [dst] : [src, dst];
+  return `ARRAY JOIN [${list.join(', ')}] AS e`;
+}
+
+const TALKER_ORDER: Readonly<Record<TalkerMetric, string>> = {
+  FLOWS: 'flows',
+  BYTES: '(sent + received)',
+  BYTES_SENT: 'sent',
+  BYTES_RECEIVED: 'received',
+  PACKETS: 'packets',
+};
+
+function clampLimit(n: number, max = 10_000): number {
+  if (!Number.isInteger(n) || n < 1 || n > max) {
+    throw new StoreError('INVALID_ARGUMENT', `limit must be an integer 1..${max}, got ${n}`);
+  }
+  return n;
+}
+
+export function createAnalyticsRepo(db: Db, options: AnalyticsOptions = {}): AnalyticsRepo {
+  const flows = db.table('flows');
+  const captures = db.table('captures');
+  const dns = db.table('dns_names');
+  const settings: ClickHouseSettings = {
+    max_execution_time: options.maxExecutionSeconds ?? 20,
+  };
+
+  /**
+   * The flows a filter selects, one row per flow: final rows are stored once per flow, so they are
+   * read without FINAL (the expensive part at 10M rows); flows still active in a running capture
+   * are only there as non-final versions, read with FINAL from those captures alone.
+   */
+  function source(where: Sql): string {
+    return (
+      `(SELECT * FROM ${flows} WHERE final AND ${where.text} ` +
+      `UNION ALL SELECT * FROM ${flows} FINAL WHERE capture_id IN ` +
+      `(SELECT capture_id FROM ${captures} FINAL WHERE status IN ('QUEUED', 'RUNNING')) ` +
+      `AND NOT final AND ${where.text})`
+    );
+  }
+
+  function query<T = Raw>(what: string, sql: string, params: Record<string, unknown>): Promise<T[]> {
+    return db.rows<T>(what, sql, params, settings);
+  }
+
+  function filtered(filter: FlowFilter | null | undefined, prefix = 'f'): { from: string; params: Raw } {
+    const where = compileFilter(filter, captures, prefix);
+    return { from: source(where), params: where.params };
+  }
+
+  async function talkers(
+    filter: FlowFilter | null | undefined,
+    end: End,
+    by: TalkerMetric,
+    limit: number,
+  ): Promise<Talker[]> {
+    const { from, params } = filtered(filter);
+    const rows = await query(
+      'top talkers',
+      `SELECT hex(e.1) AS ip, count() AS flows, sum(e.11) AS packets, sum(e.2) AS sent, sum(e.3) AS received, ` +
+        'any(e.4) AS country, any(e.8) AS asn, any(e.9) AS as_org, any(e.10) AS name ' +
+        `FROM ${from} ${endpoints(end)} GROUP BY e.1 ORDER BY ${TALKER_ORDER[by]} DESC, ip LIMIT {limit:UInt32}`,
+      { ...params, limit: clampLimit(limit) },
+    );
+    return rows.map((r) => ({
+      ip: ipText(r.ip),
+      flows: num(r.flows),
+      packets: num(r.packets),
+      bytesSent: num(r.sent),
+      bytesReceived: num(r.received),
+      country: str(r.country),
+      asn: numOrNull(r.asn),
+      asOrg: str(r.as_org),
+      name: str(r.name),
+    }));
+  }
+
+  async function protocols(filter: FlowFilter | null | undefined, limit: number): Promise<ProtocolStat[]> {
+    const { from, params } = filtered(filter);
+    const rows = await query(
+      'protocols',
+      'SELECT app, count() AS flows, sum(packets_src + packets_dst) AS packets, sum(bytes_src + bytes_dst) AS bytes ' +
+        `FROM ${from} GROUP BY app ORDER BY flows DESC, app LIMIT {limit:UInt32}`,
+      { ...params, limit: clampLimit(limit) },
+    );
+    return rows.map((r) => ({
+      app: String(r.app),
+      flows: num(r.flows),
+      packets: num(r.packets),
+      bytes: num(r.bytes),
+    }));
+  }
+
+  async function countries(
+    filter: FlowFilter | null | undefined,
+    end: End,
+    limit = 300,
+  ): Promise<CountryStat[]> {
+    const { from, params } = filtered(filter);
+    // A flow between two addresses of one country counts once for it.
+    const rows = await query(
+      'countries',
+      'SELECT e.4 AS country, uniqExact(capture_id, flow_id) AS flows, sum(e.2) AS sent, sum(e.3) AS received ' +
+        `FROM ${from} ${endpoints(end)} WHERE e.4 IS NOT NULL GROUP BY country ` +
+        'ORDER BY flows DESC, country LIMIT {limit:UInt32}',
+      { ...params, limit: clampLimit(limit) },
+    );
+    return rows.map((r) => ({
+      country: String(r.country),
+      flows: num(r.flows),
+      bytesSent: num(r.sent),
+      bytesReceived: num(r.received),
+    }));
+  }
+
+  return {
+    async totals(filter) {
+      const { from, params } = filtered(filter);
+      const [r] = await query(
+        'totals',
+        'SELECT count() AS flows, sum(packets_src + packets_dst) AS packets, sum(bytes_src) AS bytes_src, ' +
+          'sum(bytes_dst) AS bytes_dst, uniqExact(capture_id) AS captures, ' +
+          'if(count() = 0, NULL, toString(min(first_seen))) AS first_seen, ' +
+          'if(count() = 0, NULL, toString(max(last_seen))) AS last_seen, ' +
+          'uniqExactArray([src_ip, dst_ip]) AS ips ' +
+          `FROM ${from}`,
+        params,
+      );
+      const row = r ?? {};
+      return {
+        flows: num(row.flows ?? 0),
+        packets: num(row.packets ?? 0),
+        bytes: num(row.bytes_src ?? 0) + num(row.bytes_dst ?? 0),
+        bytesSrc: num(row.bytes_src ?? 0),
+        bytesDst: num(row.bytes_dst ?? 0),
+        uniqueIps: num(row.ips ?? 0),
+        captures: num(row.captures ?? 0),
+        firstSeen: chTimeToIso(row.first_seen),
+        lastSeen: chTimeToIso(row.last_seen),
+      };
+    },
+
+    protocols,
+    countries,
+
+    async cities(filter, country, end, limit) {
+      const { from, params } = filtered(filter);
+      const byCountry = country === null ? '' : 'AND e.4 = {country:String}';
+      const rows = await query(
+        'cities',
+        'SELECT e.4 AS country, e.5 AS city, any(e.6) AS lat, any(e.7) AS lon, ' +
+          'uniqExact(capture_id, flow_id) AS flows, sum(e.2) AS sent, sum(e.3) AS received ' +
+          `FROM ${from} ${endpoints(end)} WHERE e.5 IS NOT NULL AND e.4 IS NOT NULL ${byCountry} ` +
+          'GROUP BY country, city ORDER BY flows DESC, city LIMIT {limit:UInt32}',
+        {
+          ...params,
+          limit: clampLimit(limit),
+          ...(country === null ? {} : { country: country.toUpperCase() }),
+        },
+      );
+      return rows.map((r) => ({
+        country: String(r.country),
+        city: String(r.city),
+        lat: numOrNull(r.lat),
+        lon: numOrNull(r.lon),
+        flows: num(r.flows),
+        bytesSent: num(r.sent),
+        bytesReceived: num(r.received),
+      }));
+    },
+
+    talkers,
+
+    async protocolCountry(filter, limit) {
+      const { from, params } = filtered(filter);
+      const rows = await query(
+        'protocol by country',
+        "SELECT app AS source, ifNull(coalesce(dst_country, src_country), '??') AS target, count() AS flows, " +
+          `sum(bytes_src + bytes_dst) AS bytes FROM ${from} GROUP BY source, target ` +
+          'ORDER BY flows DESC, source, target LIMIT {limit:UInt32}',
+        { ...params, limit: clampLimit(limit) },
+      );
+      return rows.map(link);
+    },
+
+    async protocolDay(filter, limit) {
+      const { from, params } = filtered(filter);
+      const rows = await query(
+        'protocol by day',
+        'SELECT app AS source, toString(toDate(first_seen)) AS target, count() AS flows, ' +
+          `sum(bytes_src + bytes_dst) AS bytes FROM ${from} GROUP BY source, target ` +
+          'ORDER BY flows DESC, source, target LIMIT {limit:UInt32}',
+        { ...params, limit: clampLimit(limit) },
+      );
+      return rows.map(link);
+    },
+
+    async durationHistogram(filter) {
+      const { from, params } = filtered(filter);
+      const cases = DURATION_BUCKETS.slice(0, -1)
+        .map((b, i) => `duration <= ${b.maxSeconds}, ${i}`)
+        .join(', ');
+      const rows = await query(
+        'duration histogram',
+        `SELECT multiIf(${cases}, ${DURATION_BUCKETS.length - 1}) AS bucket, app, count() AS flows ` +
+          `FROM ${from} GROUP BY bucket, app ORDER BY bucket, flows DESC, app`,
+        params,
+      );
+      const out: DurationBucket[] = DURATION_BUCKETS.map((b) => ({ ...b, flows: 0, byApp: [] }));
+      for (const r of rows) {
+        const b = out[num(r.bucket)]!;
+        b.flows += num(r.flows);
+        b.byApp.push({ app: String(r.app), flows: num(r.flows) });
+      }
+      return out;
+    },
+
+    async portRanges(filter, end) {
+      const { from, params } = filtered(filter);
+      const port = end === 'SRC' ? ['src_port'] : end === 'DST' ? ['dst_port'] : ['src_port', 'dst_port'];
+      const cases = PORT_RANGES.map((r, i) => `p <= ${r.to}, ${i}`).join(', ');
+      const rows = await query(
+        'port ranges',
+        `SELECT multiIf(${cases}, -1) AS bucket, count() AS flows, sum(bytes_src + bytes_dst) AS bytes ` +
+          `FROM ${from} ARRAY JOIN [${port.join(', ')}] AS p WHERE p IS NOT NULL GROUP BY bucket`,
+        params,
+      );
+      const out: PortRangeCount[] = PORT_RANGES.map((r) => ({ ...r, flows: 0, bytes: 0 }));
+      for (const r of rows) {
+        const b = out[num(r.bucket)];
+        if (b) {
+          b.flows = num(r.flows);
+          b.bytes = num(r.bytes);
+        }
+      }
+      return out;
+    },
+
+    async timeline(filter, step, maxPoints) {
+      const points = clampLimit(maxPoints, 5000);
+      const { from, params } = filtered(filter);
+      const [span] = await query(
+        'timeline span',
+        'SELECT toUnixTimestamp(min(first_seen)) AS lo, toUnixTimestamp(max(first_seen)) AS hi, count() AS n ' +
+          `FROM ${from}`,
+        params,
+      );
+      const n = num(span?.n ?? 0);
+      if (step !== null && (!Number.isInteger(step) || step < 1 || step > 31_536_000)) {
+        throw new StoreError('INVALID_ARGUMENT', 'step must be whole seconds, 1 to 31536000');
+      }
+      if (n === 0) return { step: step ?? 60, points: [] };
+      const lo = num(span!.lo);
+      const hi = num(span!.hi);
+      const chosen = step ?? STEPS.find((s) => (hi - lo) / s < points) ?? STEPS[STEPS.length - 1]!;
+      if ((hi - lo) / chosen > 10 * points) {
+        throw new StoreError(
+          'INVALID_ARGUMENT',
+          `a step of ${chosen}s gives ${Math.ceil((hi - lo) / chosen)} points: choose a larger step or narrow the time range`,
+        );
+      }
+      const rows = await query(
+        'timeline',
+        'SELECT intDiv(toUnixTimestamp(first_seen), {step:UInt32}) * {step:UInt32} AS t, count() AS flows, ' +
+          'sum(packets_src + packets_dst) AS packets, sum(bytes_src) AS bytes_src, sum(bytes_dst) AS bytes_dst ' +
+          `FROM ${from} GROUP BY t ORDER BY t`,
+        { ...params, step: chosen },
+      );
+      const byT = new Map(rows.map((r) => [num(r.t), r]));
+      const out: TimelinePoint[] = [];
+      const first = Math.floor(lo / chosen) * chosen;
+      for (let t = first; t <= hi; t += chosen) {
+        const r = byT.get(t);
+        const bytesSrc = num(r?.bytes_src ?? 0);
+        const bytesDst = num(r?.bytes_dst ?? 0);
+        out.push({
+          t: new Date(t * 1000).toISOString(),
+          flows: num(r?.flows ?? 0),
+          packets: num(r?.packets ?? 0),
+          bytes: bytesSrc + bytesDst,
+          bytesSrc,
+          bytesDst,
+        });
+      }
+      return { step: chosen, points: out };
+    },
+
+    async dayHour(filter) {
+      const { from, params } = filtered(filter);
+      const rows = await query(
+        'day by hour',
+        'SELECT toString(toDate(first_seen)) AS day, toHour(first_seen) AS hour, count() AS flows, ' +
+          `sum(bytes_src + bytes_dst) AS bytes FROM ${from} GROUP BY day, hour ORDER BY day, hour`,
+        params,
+      );
+      return rows.map((r) => ({
+        day: String(r.day),
+        hour: num(r.hour),
+        flows: num(r.flows),
+        bytes: num(r.bytes),
+      }));
+    },
+
+    async ipProfile(ip, filter, limit) {
+      if (typeof ip !== 'string' || ip.includes('/')) {
+        throw new StoreError('INVALID_ARGUMENT', 'ip: expected one address (no prefix length)');
+      }
+      const { lo } = cidrRange(ip, 'ip');
+      const scoped: FlowFilter = { and: [filter ?? {}, { ip }] };
+      const { from, params } = filtered(scoped);
+      const p = { ...params, addr: lo, limit: clampLimit(limit) };
+      // This address's own end of each flow, and the other end (its peer).
+      const own =
+        'ARRAY JOIN [if(src_ip = {addr:IPv6}, ' +
+        '(bytes_src, bytes_dst, src_country, src_city, src_asn, src_as_org, dst_ip), ' +
+        '(bytes_dst, bytes_src, dst_country, dst_city, dst_asn, dst_as_org, src_ip))] AS o';
+      const [summary] = await query(
+        'IP profile',
+        'SELECT count() AS flows, sum(o.1) AS sent, sum(o.2) AS received, any(o.3) AS country, any(o.4) AS city, ' +
+          'any(o.5) AS asn, any(o.6) AS as_org, ' +
+          'if(count() = 0, NULL, toString(min(first_seen))) AS first_seen, ' +
+          'if(count() = 0, NULL, toString(max(last_seen))) AS last_seen, ' +
+          'groupUniqArrayIf(5)(server_name, dst_ip = {addr:IPv6} AND server_name IS NOT NULL) AS names ' +
+          `FROM ${from} ${own}`,
+        p,
+      );
+      const peerRows = await query(
+        'IP profile peers',
+        'SELECT hex(o.7) AS ip, count() AS flows, sum(packets_src + packets_dst) AS packets, ' +
+          'sum(o.2) AS sent, sum(o.1) AS received, ' +
+          'any(if(src_ip = {addr:IPv6}, dst_country, src_country)) AS country, ' +
+          'any(if(src_ip = {addr:IPv6}, dst_asn, src_asn)) AS asn, ' +
+          'any(if(src_ip = {addr:IPv6}, dst_as_org, src_as_org)) AS as_org, ' +
+          'anyIf(server_name, src_ip = {addr:IPv6}) AS name ' +
+          `FROM ${from} ${own} GROUP BY o.7 ORDER BY flows DESC, ip LIMIT {limit:UInt32}`,
+        p,
+      );
+      const hours = await query(
+        'IP profile hours',
+        `SELECT toHour(first_seen) AS hour, count() AS flows FROM ${from} GROUP BY hour ORDER BY hour`,
+        params,
+      );
+      const dnsNames = await query<{ name: string }>(
+        'IP profile names',
+        `SELECT DISTINCT name FROM ${dns} WHERE ip = {addr:IPv6} ORDER BY name LIMIT 20`,
+        { addr: lo },
+      );
+      const s = summary ?? {};
+      const names = new Set<string>([
+        ...dnsNames.map((r) => r.name),
+        ...((s.names as string[] | undefined) ?? []),
+      ]);
+      const peerCountries = await countries({ and: [scoped] }, 'ANY', limit);
+      return {
+        ip,
+        firstSeen: chTimeToIso(s.first_seen),
+        lastSeen: chTimeToIso(s.last_seen),
+        flows: num(s.flows ?? 0),
+        bytesSent: num(s.sent ?? 0),
+        bytesReceived: num(s.received ?? 0),
+        country: str(s.country),
+        city: str(s.city),
+        asn: numOrNull(s.asn),
+        asOrg: str(s.as_org),
+        names: [...names].sort(),
+        peers: peerRows.map((r) => ({
+          ip: ipText(r.ip),
+          flows: num(r.flows),
+          packets: num(r.packets),
+          bytesSent: num(r.sent),
+          bytesReceived: num(r.received),
+          country: str(r.country),
+          asn: numOrNull(r.asn),
+          asOrg: str(r.as_org),
+          name: str(r.name),
+        })),
+        protocols: await protocols(scoped, limit),
+        countries: peerCountries,
+        hours: hours.map((r) => ({ hour: num(r.hour), flows: num(r.flows) })),
+      };
+    },
+
+    async compare(a, b, limit) {
+      const n = clampLimit(limit);
+      const pair = async (f: (x: FlowFilter) => Promise<{ key: string; v: number }[]>) => {
+        const [ra, rb] = [await f(a), await f(b)];
+        const rows = new Map<string, CompareRow>();
+        for (const r of ra) rows.set(r.key, { key: r.key, a: r.v, b: 0 });
+        for (const r of rb) {
+          const row = rows.get(r.key) ?? { key: r.key, a: 0, b: 0 };
+          row.b = r.v;
+          rows.set(r.key, row);
+        }
+        return [...rows.values()].sort((x, y) => y.a + y.b - (x.a + x.b) || x.key.localeCompare(y.key));
+      };
+      const protocolRows = await pair(async (f) =>
+        (await protocols(f, 1000)).map((r) => ({ key: r.app, v: r.flows })),
+      );
+      const countryRows = await pair(async (f) =>
+        (await countries(f, 'ANY', 300)).map((r) => ({ key: r.country, v: r.flows })),
+      );
+      const talkerRows = await pair(async (f) =>
+        (await talkers(f, 'ANY', 'BYTES', n)).map((r) => ({ key: r.ip, v: r.bytesSent + r.bytesReceived })),
+      );
+      const fa = filtered(a, 'a');
+      const fb = filtered(b, 'b');
+      const diff = async (x: typeof fa, y: typeof fa) => {
+        const rows = await query(
+          'addresses that differ',
+          `SELECT hex(ip) AS ip FROM (SELECT DISTINCT arrayJoin([src_ip, dst_ip]) AS ip FROM ${x.from}) ` +
+            `WHERE ip NOT IN (SELECT arrayJoin([src_ip, dst_ip]) FROM ${y.from}) ORDER BY ip LIMIT {limit:UInt32}`,
+          { ...fa.params, ...fb.params, limit: n },
+        );
+        return rows.map((r) => ipText(r.ip));
+      };
+      return {
+        protocols: protocolRows.slice(0, n),
+        countries: countryRows.slice(0, n),
+        talkers: talkerRows.slice(0, n),
+        appeared: await diff(fb, fa),
+        vanished: await diff(fa, fb),
+      };
+    },
+
+    async flowPage(filter, { orderBy, limit, offset }) {
+      const { from, params } = filtered(filter);
+      const order = orderBy
+        ? `${ORDER_SQL[orderBy.field]} ${orderBy.direction === 'ASC' ? 'ASC' : 'DESC'}, `
+        : 'first_seen DESC, ';
+      if (orderBy && !ORDER_SQL[orderBy.field]) {
+        throw new StoreError('INVALID_ARGUMENT', `cannot order by ${String(orderBy.field)}`);
+      }
+      const rows = await query(
+        'flows page',
+        `SELECT ${FLOW_SELECT} FROM ${from} ORDER BY ${order}capture_id, flow_id ` +
+          'LIMIT {limit:UInt32} OFFSET {offset:UInt64}',
+        { ...params, limit: clampLimit(limit), offset },
+      );
+      return rows.map(rowToFlow);
+    },
+
+    async count(filter) {
+      const { from, params } = filtered(filter);
+      const [r] = await query('counting flows', `SELECT count() AS n FROM ${from}`, params);
+      return num(r?.n ?? 0);
+    },
+
+    async flow(captureId, flowId) {
+      const rows = await query(
+        'one flow',
+        `SELECT ${FLOW_SELECT} FROM ${flows} FINAL WHERE capture_id = {c:String} AND flow_id = {id:String} LIMIT 1`,
+        { c: captureId, id: flowId },
+      );
+      return rows[0] ? rowToFlow(rows[0]) : undefined;
+    },
+
+    async *iterate(filter, pageSize = 10_000) {
+      const size = clampLimit(pageSize, 1_000_000);
+      let after: { capture: string; ns: string; id: string } | undefined;
+      for (;;) {
+        const scoped: FlowFilter = filter ?? {};
+        const { from, params } = filtered(scoped);
+        const keyset = after
+          ? 'WHERE (capture_id, toUnixTimestamp64Nano(first_seen), flow_id) > ({ac:String}, {ans:Int64}, {aid:String})'
+          : '';
+        const rows = await query(
+          'exporting flows',
+          `SELECT ${FLOW_SELECT} FROM ${from} ${keyset} ORDER BY capture_id, first_seen, flow_id LIMIT {limit:UInt32}`,
+          { ...params, limit: size, ...(after ? { ac: after.capture, ans: after.ns, aid: after.id } : {}) },
+        );
+        for (const r of rows) yield rowToFlow(r);
+        if (rows.length < size) return;
+        const last = rows[rows.length - 1]!;
+        after = { capture: String(last.capture_id), ns: String(last.first_ns), id: String(last.flow_id) };
+      }
+    },
+  };
+}
+
+function link(r: Raw): SankeyLink {
+  return { source: String(r.source), target: String(r.target), flows: num(r.flows), bytes: num(r.bytes) };
+}

@@ -1,0 +1,6 @@
+export { type RunningApi, type StartApiOptions, startApi } from './app.ts';
+export { Authenticator, type Principal } from './auth.ts';
+export type { ApiBackend, CaptureState, FlowsLandedEvent, LiveListenerInfo } from './backend.ts';
+export { embeddedBackend } from './backend-embedded.ts';
+export { type ApiConfig, apiConfigFromEnv, DEFAULT_API_CONFIG } from './config.ts';
+export { ApiError, type ApiErrorCode } from './errors.ts';
