@@ -62,10 +62,12 @@ function bad(path: string, message: string): never {
 }
 
 /** An address range of an IP or CIDR, as IPv6 text (IPv4 v4-mapped, as the flows store it). */
-export function cidrRange(text: string, path = 'ip'): { lo: string; hi: string } {
+export function cidrRange(text: string, path = 'ip'): { lo: string; hi: string; v6Only: boolean } {
   if (typeof text !== 'string' || text.length > 64) bad(path, 'expected an IP address or CIDR');
   const [addr = '', prefixText, extra] = text.trim().split('/');
   if (extra !== undefined) bad(path, `'${text}' is not an IP address or CIDR`);
+  if (addr.includes('%'))
+    bad(path, `'${text}': zone ids (%eth0) are not part of stored addresses; leave it out`);
   const v4 = isIPv4(addr);
   if (!v4 && !isIPv6(addr))
     bad(path, `'${text}' is not an IP address or CIDR (e.g. 10.0.0.0/8, 2001:db8::/32)`);
@@ -86,7 +88,12 @@ export function cidrRange(text: string, path = 'ip'): { lo: string; hi: string }
   }
   const hostBits = total - BigInt(prefix);
   const mask = (1n << hostBits) - 1n;
-  return { lo: bitsToIpv6(value & ~mask), hi: bitsToIpv6(value | mask) };
+  const lo = value & ~mask;
+  const hi = value | mask;
+  // An IPv6 range means IPv6 flows, unless it lies within ::ffff:0:0/96 (IPv4 written as IPv6):
+  // ::/0 must not match every IPv4 flow through their v4-mapped storage.
+  const mapped = lo >= 0xffffn << 32n && hi <= 0xffffffffffffn;
+  return { lo: bitsToIpv6(lo), hi: bitsToIpv6(hi), v6Only: !v4 && !mapped };
 }
 
 function ipv4Bits(a: string): bigint {
@@ -177,10 +184,11 @@ class FilterCompiler {
     ] as const) {
       const v = f[name];
       if (v === null || v === undefined) continue;
-      const { lo, hi } = cidrRange(v, p(name));
+      const { lo, hi, v6Only } = cidrRange(v, p(name));
       const a = this.param('IPv6', lo);
       const b = this.param('IPv6', hi);
-      out.push(any(cols.map((c) => `${c} BETWEEN ${a} AND ${b}`)));
+      const inRange = any(cols.map((c) => `${c} BETWEEN ${a} AND ${b}`));
+      out.push(v6Only ? `(ip_version = 6 AND ${inRange})` : inRange);
     }
     for (const [name, cols] of [
       ['port', ['src_port', 'dst_port']],
