@@ -130,6 +130,10 @@ function program(result: RunResult): Command {
     .option('--port <n>', 'HTTP port for /healthz, /readyz, /metrics (0 = any free port)', '0')
     .option('--host <host>', 'address to listen on', '127.0.0.1')
     .option('--config <file>', 'JSON settings; also CAPSTREAM_CONFIG')
+    .option(
+      '--check',
+      'validate environment and settings, load the role, print the plan and exit; contacts nothing',
+    )
     .addHelpText(
       'after',
       '\nEnvironment: KAFKA_BROKERS (required, host:port,...), CLICKHOUSE_URL (writer; else chDB under --data).',
@@ -137,6 +141,18 @@ function program(result: RunResult): Command {
     .action(async (role: string, opts) => {
       const { serveCommand } = await import('./commands/serve.ts');
       await serveCommand(role, opts);
+    });
+
+  cli
+    .command('migrate')
+    .description(
+      'Bring the store schema to this version (CLICKHOUSE_URL, else chDB under --data); prints what changed.',
+    )
+    .option('--data <dir>', 'data directory (chDB, when CLICKHOUSE_URL is not set)', '.data')
+    .option('--timeout <seconds>', 'keep trying this long while ClickHouse does not answer yet', '120')
+    .action(async (opts) => {
+      const { migrateCommand } = await import('./commands/migrate.ts');
+      await migrateCommand(opts);
     });
 
   cli

@@ -279,15 +279,15 @@ function str(v: unknown): string | null {
 
 /**
  * One tuple per end of a flow, for the queries that group by address or place:
- * (ip, bytes sent, bytes received, country, city, lat, lon, asn, as org, name, packets).
+ * (ip, bytes sent, bytes received, country, city, lat, lon, asn, as org, name, packets, which end).
  */
 function endpoints(end: End): string {
   const src =
     '(src_ip, bytes_src, bytes_dst, src_country, src_city, src_lat, src_lon, src_asn, src_as_org, ' +
-    'CAST(NULL AS Nullable(String)), packets_src + packets_dst)';
+    'CAST(NULL AS Nullable(String)), packets_src + packets_dst, 1)';
   const dst =
     '(dst_ip, bytes_dst, bytes_src, dst_country, dst_city, dst_lat, dst_lon, dst_asn, dst_as_org, ' +
-    'CAST(server_name AS Nullable(String)), packets_src + packets_dst)';
+    'CAST(server_name AS Nullable(String)), packets_src + packets_dst, 2)';
   const list = end === 'SRC' ? [src] : end === 'DST' ? [dst] : [src, dst];
   return `ARRAY JOIN [${list.join(', ')}] AS e`;
 }
@@ -317,10 +317,12 @@ export function createAnalyticsRepo(db: Db, options: AnalyticsOptions = {}): Ana
 
   /**
    * The flows a filter selects, one row per flow: final rows are stored once per flow, so they are
-   * read without FINAL (the expensive part at 10M rows); flows still active in a running capture
-   * are only there as non-final versions, read with FINAL from those captures alone.
+   * read without FINAL (the expensive part at 10M rows). Flows still active in a running capture
+   * exist only as non-final versions; while any capture runs, they are added with FINAL from those
+   * captures alone.
    */
-  function source(where: Sql): string {
+  function source(where: Sql, running: boolean): string {
+    if (!running) return `(SELECT * FROM ${flows} WHERE final AND ${where.text})`;
     return (
       `(SELECT * FROM ${flows} WHERE final AND ${where.text} ` +
       `UNION ALL SELECT * FROM ${flows} FINAL WHERE capture_id IN ` +
@@ -329,13 +331,35 @@ export function createAnalyticsRepo(db: Db, options: AnalyticsOptions = {}): Ana
     );
   }
 
+  /** Whether some capture is still being read (checked at most once a second). */
+  let runningAt = 0;
+  let runningNow: Promise<boolean> = Promise.resolve(true);
+  function anyRunning(): Promise<boolean> {
+    if (Date.now() - runningAt > 1000) {
+      runningAt = Date.now();
+      runningNow = db
+        .rows<Raw>(
+          'running captures',
+          `SELECT count() AS n FROM ${captures} FINAL WHERE status IN ('QUEUED', 'RUNNING')`,
+          {},
+          settings,
+        )
+        .then((r) => num(r[0]?.n ?? 0) > 0)
+        .catch(() => true);
+    }
+    return runningNow;
+  }
+
   function query<T = Raw>(what: string, sql: string, params: Record<string, unknown>): Promise<T[]> {
     return db.rows<T>(what, sql, params, settings);
   }
 
-  function filtered(filter: FlowFilter | null | undefined, prefix = 'f'): { from: string; params: Raw } {
+  async function filtered(
+    filter: FlowFilter | null | undefined,
+    prefix = 'f',
+  ): Promise<{ from: string; params: Raw }> {
     const where = compileFilter(filter, captures, prefix);
-    return { from: source(where), params: where.params };
+    return { from: source(where, await anyRunning()), params: where.params };
   }
 
   async function talkers(
@@ -344,7 +368,7 @@ export function createAnalyticsRepo(db: Db, options: AnalyticsOptions = {}): Ana
     by: TalkerMetric,
     limit: number,
   ): Promise<Talker[]> {
-    const { from, params } = filtered(filter);
+    const { from, params } = await filtered(filter);
     const rows = await query(
       'top talkers',
       `SELECT hex(e.1) AS ip, count() AS flows, sum(e.11) AS packets, sum(e.2) AS sent, sum(e.3) AS received, ` +
@@ -366,7 +390,7 @@ export function createAnalyticsRepo(db: Db, options: AnalyticsOptions = {}): Ana
   }
 
   async function protocols(filter: FlowFilter | null | undefined, limit: number): Promise<ProtocolStat[]> {
-    const { from, params } = filtered(filter);
+    const { from, params } = await filtered(filter);
     const rows = await query(
       'protocols',
       'SELECT app, count() AS flows, sum(packets_src + packets_dst) AS packets, sum(bytes_src + bytes_dst) AS bytes ' +
@@ -386,11 +410,13 @@ export function createAnalyticsRepo(db: Db, options: AnalyticsOptions = {}): Ana
     end: End,
     limit = 300,
   ): Promise<CountryStat[]> {
-    const { from, params } = filtered(filter);
-    // A flow between two addresses of one country counts once for it.
+    const { from, params } = await filtered(filter);
+    // A flow between two addresses of one country counts once for it: its responder's end counts
+    // only when the initiator's country differs (cheaper than counting distinct flow ids).
     const rows = await query(
       'countries',
-      'SELECT e.4 AS country, uniqExact(capture_id, flow_id) AS flows, sum(e.2) AS sent, sum(e.3) AS received ' +
+      "SELECT e.4 AS country, countIf(e.12 = 1 OR ifNull(src_country, '') != ifNull(dst_country, '')) AS flows, " +
+        'sum(e.2) AS sent, sum(e.3) AS received ' +
         `FROM ${from} ${endpoints(end)} WHERE e.4 IS NOT NULL GROUP BY country ` +
         'ORDER BY flows DESC, country LIMIT {limit:UInt32}',
       { ...params, limit: clampLimit(limit) },
@@ -405,14 +431,14 @@ export function createAnalyticsRepo(db: Db, options: AnalyticsOptions = {}): Ana
 
   return {
     async totals(filter) {
-      const { from, params } = filtered(filter);
+      const { from, params } = await filtered(filter);
       const [r] = await query(
         'totals',
         'SELECT count() AS flows, sum(packets_src + packets_dst) AS packets, sum(bytes_src) AS bytes_src, ' +
-          'sum(bytes_dst) AS bytes_dst, uniqExact(capture_id) AS captures, ' +
+          'sum(bytes_dst) AS bytes_dst, uniq(capture_id) AS captures, ' +
           'if(count() = 0, NULL, toString(min(first_seen))) AS first_seen, ' +
           'if(count() = 0, NULL, toString(max(last_seen))) AS last_seen, ' +
-          'uniqExactArray([src_ip, dst_ip]) AS ips ' +
+          'uniqArray([src_ip, dst_ip]) AS ips ' +
           `FROM ${from}`,
         params,
       );
@@ -434,12 +460,13 @@ export function createAnalyticsRepo(db: Db, options: AnalyticsOptions = {}): Ana
     countries,
 
     async cities(filter, country, end, limit) {
-      const { from, params } = filtered(filter);
+      const { from, params } = await filtered(filter);
       const byCountry = country === null ? '' : 'AND e.4 = {country:String}';
       const rows = await query(
         'cities',
         'SELECT e.4 AS country, e.5 AS city, any(e.6) AS lat, any(e.7) AS lon, ' +
-          'uniqExact(capture_id, flow_id) AS flows, sum(e.2) AS sent, sum(e.3) AS received ' +
+          "countIf(e.12 = 1 OR ifNull(src_country, '') != ifNull(dst_country, '') OR ifNull(src_city, '') != ifNull(dst_city, '')) AS flows, " +
+          'sum(e.2) AS sent, sum(e.3) AS received ' +
           `FROM ${from} ${endpoints(end)} WHERE e.5 IS NOT NULL AND e.4 IS NOT NULL ${byCountry} ` +
           'GROUP BY country, city ORDER BY flows DESC, city LIMIT {limit:UInt32}',
         {
@@ -462,7 +489,7 @@ export function createAnalyticsRepo(db: Db, options: AnalyticsOptions = {}): Ana
     talkers,
 
     async protocolCountry(filter, limit) {
-      const { from, params } = filtered(filter);
+      const { from, params } = await filtered(filter);
       const rows = await query(
         'protocol by country',
         "SELECT app AS source, ifNull(coalesce(dst_country, src_country), '??') AS target, count() AS flows, " +
@@ -474,7 +501,7 @@ export function createAnalyticsRepo(db: Db, options: AnalyticsOptions = {}): Ana
     },
 
     async protocolDay(filter, limit) {
-      const { from, params } = filtered(filter);
+      const { from, params } = await filtered(filter);
       const rows = await query(
         'protocol by day',
         'SELECT app AS source, toString(toDate(first_seen)) AS target, count() AS flows, ' +
@@ -486,7 +513,7 @@ export function createAnalyticsRepo(db: Db, options: AnalyticsOptions = {}): Ana
     },
 
     async durationHistogram(filter) {
-      const { from, params } = filtered(filter);
+      const { from, params } = await filtered(filter);
       const cases = DURATION_BUCKETS.slice(0, -1)
         .map((b, i) => `duration <= ${b.maxSeconds}, ${i}`)
         .join(', ');
@@ -506,7 +533,7 @@ export function createAnalyticsRepo(db: Db, options: AnalyticsOptions = {}): Ana
     },
 
     async portRanges(filter, end) {
-      const { from, params } = filtered(filter);
+      const { from, params } = await filtered(filter);
       const port = end === 'SRC' ? ['src_port'] : end === 'DST' ? ['dst_port'] : ['src_port', 'dst_port'];
       const cases = PORT_RANGES.map((r, i) => `p <= ${r.to}, ${i}`).join(', ');
       const rows = await query(
@@ -528,7 +555,7 @@ export function createAnalyticsRepo(db: Db, options: AnalyticsOptions = {}): Ana
 
     async timeline(filter, step, maxPoints) {
       const points = clampLimit(maxPoints, 5000);
-      const { from, params } = filtered(filter);
+      const { from, params } = await filtered(filter);
       const [span] = await query(
         'timeline span',
         'SELECT toUnixTimestamp(min(first_seen)) AS lo, toUnixTimestamp(max(first_seen)) AS hi, count() AS n ' +
@@ -576,7 +603,7 @@ export function createAnalyticsRepo(db: Db, options: AnalyticsOptions = {}): Ana
     },
 
     async dayHour(filter) {
-      const { from, params } = filtered(filter);
+      const { from, params } = await filtered(filter);
       const rows = await query(
         'day by hour',
         'SELECT toString(toDate(first_seen)) AS day, toHour(first_seen) AS hour, count() AS flows, ' +
@@ -597,7 +624,7 @@ export function createAnalyticsRepo(db: Db, options: AnalyticsOptions = {}): Ana
       }
       const { lo } = cidrRange(ip, 'ip');
       const scoped: FlowFilter = { and: [filter ?? {}, { ip }] };
-      const { from, params } = filtered(scoped);
+      const { from, params } = await filtered(scoped);
       const p = { ...params, addr: lo, limit: clampLimit(limit) };
       // This address's own end of each flow, and the other end (its peer).
       const own =
@@ -692,8 +719,8 @@ export function createAnalyticsRepo(db: Db, options: AnalyticsOptions = {}): Ana
       const talkerRows = await pair(async (f) =>
         (await talkers(f, 'ANY', 'BYTES', n)).map((r) => ({ key: r.ip, v: r.bytesSent + r.bytesReceived })),
       );
-      const fa = filtered(a, 'a');
-      const fb = filtered(b, 'b');
+      const fa = await filtered(a, 'a');
+      const fb = await filtered(b, 'b');
       const diff = async (x: typeof fa, y: typeof fa) => {
         const rows = await query(
           'addresses that differ',
@@ -713,7 +740,7 @@ export function createAnalyticsRepo(db: Db, options: AnalyticsOptions = {}): Ana
     },
 
     async flowPage(filter, { orderBy, limit, offset }) {
-      const { from, params } = filtered(filter);
+      const { from, params } = await filtered(filter);
       const order = orderBy
         ? `${ORDER_SQL[orderBy.field]} ${orderBy.direction === 'ASC' ? 'ASC' : 'DESC'}, `
         : 'first_seen DESC, ';
@@ -730,7 +757,7 @@ export function createAnalyticsRepo(db: Db, options: AnalyticsOptions = {}): Ana
     },
 
     async count(filter) {
-      const { from, params } = filtered(filter);
+      const { from, params } = await filtered(filter);
       const [r] = await query('counting flows', `SELECT count() AS n FROM ${from}`, params);
       return num(r?.n ?? 0);
     },
@@ -749,7 +776,7 @@ export function createAnalyticsRepo(db: Db, options: AnalyticsOptions = {}): Ana
       let after: { capture: string; ns: string; id: string } | undefined;
       for (;;) {
         const scoped: FlowFilter = filter ?? {};
-        const { from, params } = filtered(scoped);
+        const { from, params } = await filtered(scoped);
         const keyset = after
           ? 'WHERE (capture_id, toUnixTimestamp64Nano(first_seen), flow_id) > ({ac:String}, {ans:Int64}, {aid:String})'
           : '';

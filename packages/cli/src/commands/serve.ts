@@ -20,6 +20,8 @@ export interface ServeOptions {
   port: string;
   host: string;
   config?: string;
+  /** Validate and print the plan, contact nothing, exit (see serve-check.ts). */
+  check?: boolean;
 }
 
 /** Reads and checks the service's environment: one place, clear errors. */
@@ -46,6 +48,7 @@ export async function serveCommand(role: string, opts: ServeOptions): Promise<vo
   if (!(ROLES as readonly string[]).includes(role)) {
     throw new UsageError(`unknown role '${role}': one of ${ROLES.join(', ')}`);
   }
+  if (opts.check) return (await import('./serve-check.ts')).checkServe(role, opts);
   const { brokers } = serviceEnv(process.env);
   const log = createLogger(`capstream-${role}`);
   const registry = new Registry();

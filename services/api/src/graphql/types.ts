@@ -260,7 +260,8 @@ export class Overview {
   @Field(() => Long) bytes!: number;
   @Field(() => Long) bytesSrc!: number;
   @Field(() => Long) bytesDst!: number;
-  @Field(() => Long) uniqueIps!: number;
+  @Field(() => Long, { description: 'Distinct addresses (exact up to 65,536; approximate above).' })
+  uniqueIps!: number;
   @Field(() => Int) captures!: number;
   @Field(() => String, nullable) firstSeen!: string | null;
   @Field(() => String, nullable) lastSeen!: string | null;
