@@ -6,7 +6,7 @@
 // Apollo is not a dependency of Capstream, so its packages (and a second copy of the Mercurius
 // stack, for the same versions side by side) are installed from the npm registry into
 // bench-data/graphql-servers on the first run. Each server runs in its own process; the load comes
-// from this process (fetch loops), so both share the machine the same way.
+// from autocannon in its own process, the same way for both.
 
 import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
@@ -27,12 +27,14 @@ const PACKAGES: Record<string, string> = {
   '@nestjs/apollo': '13.4.5',
   '@nestjs/platform-express': '11.2.10',
   '@apollo/server': '5.5.1',
+  '@as-integrations/express5': '1.1.2',
   '@fastify/static': '10.1.3',
   fastify: '5.11.3',
   mercurius: '16.10.1',
   graphql: '16.15.0',
   'reflect-metadata': '0.2.2',
   rxjs: '7.8.2',
+  autocannon: '8.0.0',
 };
 
 const SERVER = `import 'reflect-metadata';
@@ -68,8 +70,8 @@ if (driver === 'mercurius') {
 class AppModule {}
 
 const app = adapter
-  ? await NestFactory.create(AppModule, adapter, { logger: false })
-  : await NestFactory.create(AppModule, { logger: false });
+  ? await NestFactory.create(AppModule, adapter, { logger: ['error'], abortOnError: false })
+  : await NestFactory.create(AppModule, { logger: ['error'], abortOnError: false });
 await app.listen(0, '127.0.0.1');
 process.stdout.write(\`ready \${app.getHttpServer().address().port}\\n\`);
 `;
@@ -101,20 +103,33 @@ function ensurePeers(): void {
   );
 }
 
-async function load(url: string, seconds: number, connections: number): Promise<number> {
-  const body = JSON.stringify({ query: '{ points { t flows } }' });
-  const end = performance.now() + seconds * 1000;
-  let done = 0;
-  const loop = async () => {
-    while (performance.now() < end) {
-      const res = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json' }, body });
-      const json = (await res.json()) as { data?: { points: unknown[] } };
-      if (json.data?.points.length !== 10) throw new Error(`bad answer: ${JSON.stringify(json)}`);
-      done++;
-    }
-  };
-  await Promise.all(Array.from({ length: connections }, loop));
-  return done / seconds;
+/** Requests/s from autocannon (its own process: a fetch loop here tops out before the servers do). */
+function load(url: string, seconds: number, connections: number): number {
+  const bin = join(DIR, 'node_modules/autocannon/autocannon.js');
+  const r = spawnSync(
+    process.execPath,
+    [
+      bin,
+      '--json',
+      '-c',
+      String(connections),
+      '-d',
+      String(seconds),
+      '-m',
+      'POST',
+      '-H',
+      'content-type=application/json',
+      '-b',
+      JSON.stringify({ query: '{ points { t flows } }' }),
+      url,
+    ],
+    { encoding: 'utf8', maxBuffer: 1 << 26 },
+  );
+  if (r.status !== 0) throw new Error(`autocannon failed: ${r.stderr}`);
+  const out = JSON.parse(r.stdout) as { requests: { average: number }; non2xx: number; errors: number };
+  if (out.non2xx > 0 || out.errors > 0)
+    throw new Error(`${out.non2xx} non-2xx answers, ${out.errors} errors`);
+  return out.requests.average;
 }
 
 async function measure(driver: string, seconds: number, connections: number): Promise<number> {
@@ -134,8 +149,16 @@ async function measure(driver: string, seconds: number, connections: number): Pr
       child.on('exit', (c) => reject(new Error(`${driver} server exited (${c})`)));
     });
     const url = `http://127.0.0.1:${port}/graphql`;
-    await load(url, 2, connections);
-    return await load(url, seconds, connections);
+    const check = (await (
+      await fetch(url, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ query: '{ points { t flows } }' }),
+      })
+    ).json()) as { data?: { points: unknown[] } };
+    if (check.data?.points.length !== 10) throw new Error(`${driver}: bad answer ${JSON.stringify(check)}`);
+    load(url, 2, connections);
+    return load(url, seconds, connections);
   } finally {
     child.kill();
   }
@@ -148,7 +171,7 @@ export async function benchGraphqlServers(argv: string[]): Promise<void> {
   const mercurius = await measure('mercurius', seconds, connections);
   const apollo = await measure('apollo', seconds, connections);
   const table = [
-    `A list of 10 objects, ${connections} concurrent requests for ${seconds} s (after 2 s warm-up), one Node process per server.`,
+    `A list of 10 objects, ${connections} concurrent requests for ${seconds} s (after 2 s warm-up), one Node process per server, load from autocannon.`,
     '',
     '| server under NestJS 11 | requests/s |',
     '|---|---:|',

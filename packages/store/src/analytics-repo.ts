@@ -277,19 +277,28 @@ function str(v: unknown): string | null {
   return v === null || v === undefined || v === '' ? null : String(v);
 }
 
+/** What a flow's end contributes, as the (initiator, responder) column expressions. */
+const END_COLUMNS = {
+  ip: ['src_ip', 'dst_ip'],
+  sent: ['bytes_src', 'bytes_dst'],
+  received: ['bytes_dst', 'bytes_src'],
+  packets: ['packets_src + packets_dst', 'packets_src + packets_dst'],
+  country: ['src_country', 'dst_country'],
+  city: ['src_city', 'dst_city'],
+  lat: ['src_lat', 'dst_lat'],
+  lon: ['src_lon', 'dst_lon'],
+  which: ['1', '2'],
+} as const;
+type EndColumn = keyof typeof END_COLUMNS;
+
 /**
- * One tuple per end of a flow, for the queries that group by address or place:
- * (ip, bytes sent, bytes received, country, city, lat, lon, asn, as org, name, packets, which end).
+ * One row per end of a flow (or per chosen end), with only the columns a query needs: a wide
+ * tuple makes ClickHouse read every column in it for every row. `e(name)` names an element.
  */
-function endpoints(end: End): string {
-  const src =
-    '(src_ip, bytes_src, bytes_dst, src_country, src_city, src_lat, src_lon, src_asn, src_as_org, ' +
-    'CAST(NULL AS Nullable(String)), packets_src + packets_dst, 1)';
-  const dst =
-    '(dst_ip, bytes_dst, bytes_src, dst_country, dst_city, dst_lat, dst_lon, dst_asn, dst_as_org, ' +
-    'CAST(server_name AS Nullable(String)), packets_src + packets_dst, 2)';
-  const list = end === 'SRC' ? [src] : end === 'DST' ? [dst] : [src, dst];
-  return `ARRAY JOIN [${list.join(', ')}] AS e`;
+function endpoints(end: End, columns: readonly EndColumn[]): { join: string; e: (c: EndColumn) => string } {
+  const tuple = (i: 0 | 1) => `(${columns.map((c) => END_COLUMNS[c][i]).join(', ')})`;
+  const ends = end === 'SRC' ? [tuple(0)] : end === 'DST' ? [tuple(1)] : [tuple(0), tuple(1)];
+  return { join: `ARRAY JOIN [${ends.join(', ')}] AS e`, e: (c) => `e.${columns.indexOf(c) + 1}` };
 }
 
 const TALKER_ORDER: Readonly<Record<TalkerMetric, string>> = {
@@ -369,13 +378,28 @@ export function createAnalyticsRepo(db: Db, options: AnalyticsOptions = {}): Ana
     limit: number,
   ): Promise<Talker[]> {
     const { from, params } = await filtered(filter);
+    const { join, e } = endpoints(end, ['ip', 'sent', 'received', 'packets']);
+    // Rank on narrow columns first; names and places only for the few addresses shown.
     const rows = await query(
       'top talkers',
-      `SELECT hex(e.1) AS ip, count() AS flows, sum(e.11) AS packets, sum(e.2) AS sent, sum(e.3) AS received, ` +
-        'any(e.4) AS country, any(e.8) AS asn, any(e.9) AS as_org, any(e.10) AS name ' +
-        `FROM ${from} ${endpoints(end)} GROUP BY e.1 ORDER BY ${TALKER_ORDER[by]} DESC, ip LIMIT {limit:UInt32}`,
+      `SELECT ${e('ip')} AS addr, hex(addr) AS ip, count() AS flows, sum(${e('packets')}) AS packets, ` +
+        `sum(${e('sent')}) AS sent, sum(${e('received')}) AS received ` +
+        `FROM ${from} ${join} GROUP BY addr ORDER BY ${TALKER_ORDER[by]} DESC, ip LIMIT {limit:UInt32}`,
       { ...params, limit: clampLimit(limit) },
     );
+    const details = new Map<string, Raw>();
+    if (rows.length > 0) {
+      const found = await query(
+        'talker details',
+        'SELECT hex(addr) AS ip, any(country) AS country, any(asn) AS asn, any(as_org) AS as_org, any(name) AS name FROM (' +
+          `SELECT src_ip AS addr, src_country AS country, src_asn AS asn, src_as_org AS as_org, CAST(NULL AS Nullable(String)) AS name FROM ${from} WHERE src_ip IN {addrs:Array(IPv6)} ` +
+          `UNION ALL SELECT dst_ip, dst_country, dst_asn, dst_as_org, CAST(server_name AS Nullable(String)) FROM ${from} WHERE dst_ip IN {addrs:Array(IPv6)}` +
+          ') GROUP BY addr',
+        { ...params, addrs: rows.map((r) => ipText(r.ip)) },
+      );
+      for (const d of found) details.set(String(d.ip), d);
+    }
+    for (const r of rows) Object.assign(r, details.get(String(r.ip)) ?? {}, { ip: r.ip });
     return rows.map((r) => ({
       ip: ipText(r.ip),
       flows: num(r.flows),
@@ -411,13 +435,15 @@ export function createAnalyticsRepo(db: Db, options: AnalyticsOptions = {}): Ana
     limit = 300,
   ): Promise<CountryStat[]> {
     const { from, params } = await filtered(filter);
+    const { join, e } = endpoints(end, ['country', 'sent', 'received', 'which']);
     // A flow between two addresses of one country counts once for it: its responder's end counts
     // only when the initiator's country differs (cheaper than counting distinct flow ids).
     const rows = await query(
       'countries',
-      "SELECT e.4 AS country, countIf(e.12 = 1 OR ifNull(src_country, '') != ifNull(dst_country, '')) AS flows, " +
-        'sum(e.2) AS sent, sum(e.3) AS received ' +
-        `FROM ${from} ${endpoints(end)} WHERE e.4 IS NOT NULL GROUP BY country ` +
+      `SELECT ${e('country')} AS country, ` +
+        `countIf(${e('which')} = 1 OR ifNull(src_country, '') != ifNull(dst_country, '')) AS flows, ` +
+        `sum(${e('sent')}) AS sent, sum(${e('received')}) AS received ` +
+        `FROM ${from} ${join} WHERE country IS NOT NULL GROUP BY country ` +
         'ORDER BY flows DESC, country LIMIT {limit:UInt32}',
       { ...params, limit: clampLimit(limit) },
     );
@@ -461,13 +487,15 @@ export function createAnalyticsRepo(db: Db, options: AnalyticsOptions = {}): Ana
 
     async cities(filter, country, end, limit) {
       const { from, params } = await filtered(filter);
-      const byCountry = country === null ? '' : 'AND e.4 = {country:String}';
+      const { join, e } = endpoints(end, ['country', 'city', 'lat', 'lon', 'sent', 'received', 'which']);
+      const byCountry = country === null ? '' : 'AND country = {country:String}';
       const rows = await query(
         'cities',
-        'SELECT e.4 AS country, e.5 AS city, any(e.6) AS lat, any(e.7) AS lon, ' +
-          "countIf(e.12 = 1 OR ifNull(src_country, '') != ifNull(dst_country, '') OR ifNull(src_city, '') != ifNull(dst_city, '')) AS flows, " +
-          'sum(e.2) AS sent, sum(e.3) AS received ' +
-          `FROM ${from} ${endpoints(end)} WHERE e.5 IS NOT NULL AND e.4 IS NOT NULL ${byCountry} ` +
+        `SELECT ${e('country')} AS country, ${e('city')} AS city, any(${e('lat')}) AS lat, any(${e('lon')}) AS lon, ` +
+          `countIf(${e('which')} = 1 OR ifNull(src_country, '') != ifNull(dst_country, '') ` +
+          "OR ifNull(src_city, '') != ifNull(dst_city, '')) AS flows, " +
+          `sum(${e('sent')}) AS sent, sum(${e('received')}) AS received ` +
+          `FROM ${from} ${join} WHERE city IS NOT NULL AND country IS NOT NULL ${byCountry} ` +
           'GROUP BY country, city ORDER BY flows DESC, city LIMIT {limit:UInt32}',
         {
           ...params,
