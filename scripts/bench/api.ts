@@ -26,8 +26,6 @@ import {
 } from './generate.ts';
 
 const DOC = join(REPO_ROOT, 'docs/BENCHMARKS.md');
-const START_MARK = '<!-- api-bench:start -->';
-const END_MARK = '<!-- api-bench:end -->';
 const TOKEN = 'bench-admin-token-0123456789';
 
 interface Case {
@@ -160,13 +158,36 @@ function cases(base: string, firstSeen: string): Case[] {
   return list;
 }
 
-export async function benchApi(argv: string[]): Promise<void> {
+/** The benchmark store with `--flows` flows (built once, kept in bench-data). */
+export async function ensureBenchStore(
+  argv: string[],
+): Promise<{ dataDir: string; ready: { flows: number; base: string } }> {
   const target = Math.floor(positiveNumber(argv, '--flows', 10_000_000));
-  const runs = Math.floor(positiveNumber(argv, '--runs', 15));
   const dataDir = argValue(argv, '--data') ?? join(DEFAULT_DIR, `api-${target}`);
   const readyFile = join(dataDir, 'bench-ready.json');
   if (!existsSync(readyFile)) await buildStore(dataDir, target);
-  const ready = JSON.parse(readFileSync(readyFile, 'utf8')) as { flows: number; base: string };
+  return { dataDir, ready: JSON.parse(readFileSync(readyFile, 'utf8')) as { flows: number; base: string } };
+}
+
+/** Replaces the text between two markers in docs/BENCHMARKS.md (or appends a section). */
+export function writeSection(mark: string, title: string, command: string, body: string): void {
+  const start = `<!-- ${mark}:start -->`;
+  const end = `<!-- ${mark}:end -->`;
+  const doc = readFileSync(DOC, 'utf8');
+  const a = doc.indexOf(start);
+  const b = doc.indexOf(end);
+  const block = `${start}\n\nCommand: \`${command}\` (${new Date().toISOString().slice(0, 10)})\n\n${body}\n\n${end}`;
+  writeFileSync(
+    DOC,
+    a >= 0 && b > a
+      ? `${doc.slice(0, a)}${block}${doc.slice(b + end.length)}`
+      : `${doc.trimEnd()}\n\n## ${title}\n\n${block}\n`,
+  );
+}
+
+export async function benchApi(argv: string[]): Promise<void> {
+  const runs = Math.floor(positiveNumber(argv, '--runs', 15));
+  const { dataDir, ready } = await ensureBenchStore(argv);
 
   const app = await startEmbedded({ dataDir });
   const api = await startApi({
@@ -215,14 +236,6 @@ export async function benchApi(argv: string[]): Promise<void> {
   ].join('\n');
   process.stdout.write(`${table}\n`);
   if (argv.includes('--write')) {
-    const doc = readFileSync(DOC, 'utf8');
-    const start = doc.indexOf(START_MARK);
-    const end = doc.indexOf(END_MARK);
-    const block = `${START_MARK}\n\nCommand: \`npm run bench -- --suite api --runs ${runs} --write\` (${new Date().toISOString().slice(0, 10)})\n\n${table}\n\n${END_MARK}`;
-    const next =
-      start >= 0 && end > start
-        ? `${doc.slice(0, start)}${block}${doc.slice(end + END_MARK.length)}`
-        : `${doc.trimEnd()}\n\n## API queries\n\n${block}\n`;
-    writeFileSync(DOC, next);
+    writeSection('api-bench', 'API queries', `npm run bench -- --suite api --runs ${runs} --write`, table);
   }
 }

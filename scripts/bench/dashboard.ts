@@ -138,3 +138,41 @@ async function main(argv: string[]): Promise<void> {
 if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
   await main(process.argv.slice(2));
 }
+
+/**
+ * `npm run bench -- --suite dashboard`: the dashboard over the API benchmark's store (10 million
+ * flows; built by the api suite when missing), served by `capstream up`.
+ */
+export async function benchDashboardSuite(argv: string[]): Promise<void> {
+  const { ensureBenchStore, writeSection } = await import('./api.ts');
+  const i = argv.indexOf('--runs');
+  const runs = i >= 0 ? Number(argv[i + 1]) : 5;
+  const { dataDir, ready } = await ensureBenchStore(argv);
+  buildDashboard();
+  const stack = await startStack({ dataDir, timeoutMs: 180_000 });
+  try {
+    const res = await benchDashboard(stack.link, { runs, log: (l) => process.stderr.write(`${l}\n`) });
+    const rows = Object.entries(res).map(([name, p]) => {
+      const limit = name.includes('filter') ? 500 : 1500;
+      return `| ${name} | ${p.p50} | ${p.p95} | ${p.p95 <= limit ? 'met' : '**not met**'} (p95 < ${limit} ms) |`;
+    });
+    const table = [
+      `${ready.flows.toLocaleString('en-US')} flows stored; Debian's Chromium (headless, playwright-core), ${runs} runs per measure after a warm-up.`,
+      '',
+      '| measure | p50 ms | p95 ms | target |',
+      '|---|---:|---:|---|',
+      ...rows,
+    ].join('\n');
+    process.stdout.write(`${table}\n`);
+    if (argv.includes('--write')) {
+      writeSection(
+        'dashboard-bench',
+        'Dashboard in the browser',
+        `npm run bench -- --suite dashboard --runs ${runs} --write`,
+        table,
+      );
+    }
+  } finally {
+    await stack.stop();
+  }
+}

@@ -11,12 +11,9 @@
 import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { DEFAULT_DIR, positiveNumber, REPO_ROOT } from './generate.ts';
+import { DEFAULT_DIR, positiveNumber } from './generate.ts';
 
 const DIR = join(DEFAULT_DIR, 'graphql-servers');
-const DOC = join(REPO_ROOT, 'docs/BENCHMARKS.md');
-const START_MARK = '<!-- graphql-bench:start -->';
-const END_MARK = '<!-- graphql-bench:end -->';
 
 const PACKAGES: Record<string, string> = {
   '@nestjs/common': '11.2.10',
@@ -182,15 +179,7 @@ export async function benchGraphqlServers(argv: string[]): Promise<void> {
   ].join('\n');
   process.stdout.write(`${table}\n`);
   if (argv.includes('--write')) {
-    const doc = readFileSync(DOC, 'utf8');
-    const start = doc.indexOf(START_MARK);
-    const end = doc.indexOf(END_MARK);
-    const block = `${START_MARK}\n\nCommand: \`npm run bench -- --suite graphql --write\` (${new Date().toISOString().slice(0, 10)})\n\n${table}\n\n${END_MARK}`;
-    writeFileSync(
-      DOC,
-      start >= 0 && end > start
-        ? `${doc.slice(0, start)}${block}${doc.slice(end + END_MARK.length)}`
-        : `${doc.trimEnd()}\n\n## GraphQL server choice\n\n${block}\n`,
-    );
+    const { writeSection } = await import('./api.ts');
+    writeSection('graphql-bench', 'GraphQL server choice', 'npm run bench -- --suite graphql --write', table);
   }
 }

@@ -1,6 +1,6 @@
 // Parse benchmark: capstream against tshark, ndpiReader and tcpdump on the same generated capture.
 //
-//   npm run bench -- [--suite parse|api|graphql] [--size-mb N] [--only capstream,tshark,ndpi,tcpdump] [--runs N] [--write] [--profile]
+//   npm run bench -- [--suite parse|api|graphql|dashboard] [--size-mb N] [--only capstream,tshark,ndpi,tcpdump] [--runs N] [--write] [--profile]
 //
 // Tools: capstream, capstream-no-inspect (the same without app labelling, to show what labelling costs),
 // tshark, ndpiReader (alias ndpi) and tcpdump; all of them unless --only picks some.
@@ -485,7 +485,8 @@ async function main(argv: string[]): Promise<void> {
   const suite = argValue(argv, '--suite') ?? 'parse';
   if (suite === 'api') return (await import('./api.ts')).benchApi(argv);
   if (suite === 'graphql') return (await import('./graphql-servers.ts')).benchGraphqlServers(argv);
-  if (suite !== 'parse') throw new Error(`--suite: parse, api or graphql, not '${suite}'`);
+  if (suite === 'dashboard') return (await import('./dashboard.ts')).benchDashboardSuite(argv);
+  if (suite !== 'parse') throw new Error(`--suite: parse, api, graphql or dashboard, not '${suite}'`);
   const sizeMb = positiveNumber(argv, '--size-mb', DEFAULT_PARAMS.sizeMb);
   const runs = Math.floor(positiveNumber(argv, '--runs', 1));
   const only = argValue(argv, '--only');

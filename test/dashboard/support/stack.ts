@@ -31,8 +31,10 @@ export interface Stack {
 const LINK = /(http:\/\/127\.0\.0\.1:(\d+))\/#token=([^\s]+)/;
 
 /** Starts `capstream up` on free ports in a fresh data directory and waits for its dashboard link. */
-export async function startStack(opts: { sample?: boolean; timeoutMs?: number } = {}): Promise<Stack> {
-  const dataDir = mkdtempSync(join(tmpdir(), 'cs-dashboard-'));
+export async function startStack(
+  opts: { sample?: boolean; timeoutMs?: number; dataDir?: string } = {},
+): Promise<Stack> {
+  const dataDir = opts.dataDir ?? mkdtempSync(join(tmpdir(), 'cs-dashboard-'));
   const args = ['bin/capstream.mjs', 'up', '--data', dataDir, '--port', '0', '--pcap-port', '0'];
   if (!opts.sample) args.push('--no-sample');
   const child: ChildProcess = spawn(process.execPath, args, {
