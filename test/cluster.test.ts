@@ -1,5 +1,4 @@
 import assert from 'node:assert/strict';
-import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -8,52 +7,11 @@ import { samplePcap, samplePcapng } from '@capstream/core/testing';
 import { type KafkaBroker, startKafka } from '@capstream/kafka-testing';
 import { type CaptureJob, KafkaTransport, TOPICS } from '@capstream/pipeline';
 import { openStore } from '@capstream/store';
-import { BIN, ROOT } from './support/cli.ts';
 import { offlineFlows } from './support/pipeline.ts';
+import { logsOf, type Service, serve as serveRoles, stop } from './support/services.ts';
 
-interface Service {
-  name: string;
-  child: ChildProcess;
-  url: string;
-  output: string;
-}
-
-/** Starts `capstream serve ROLE` and waits for its ready line. */
-async function serve(role: string, dataDir: string, brokers: string[], name = role): Promise<Service> {
-  const child = spawn(process.execPath, [BIN, 'serve', role, '--data', dataDir], {
-    cwd: ROOT,
-    env: {
-      ...process.env,
-      KAFKA_BROKERS: brokers.join(','),
-      CAPSTREAM_LOG_LEVEL: 'warn',
-      CLICKHOUSE_URL: '',
-    },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  const svc: Service = { name, child, url: '', output: '' };
-  child.stderr!.on('data', (d: Buffer) => {
-    svc.output += d.toString();
-  });
-  await new Promise<void>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`${name} did not start:\n${svc.output}`)), 60_000);
-    child.stdout!.on('data', (d: Buffer) => {
-      const m = /ready on (http:\/\/\S+)/.exec(d.toString());
-      if (m) {
-        svc.url = m[1];
-        clearTimeout(timer);
-        resolve();
-      }
-    });
-    child.on('exit', (code) => reject(new Error(`${name} exited with ${code}:\n${svc.output}`)));
-  });
-  return svc;
-}
-
-async function stop(svc: Service, signal: NodeJS.Signals = 'SIGTERM'): Promise<void> {
-  if (svc.child.exitCode !== null || svc.child.signalCode !== null) return;
-  const exited = new Promise((r) => svc.child.once('exit', r));
-  svc.child.kill(signal);
-  await exited;
+function serve(role: string, dataDir: string, brokers: string[], name = role): Promise<Service> {
+  return serveRoles(role, { dataDir, brokers, name });
 }
 
 /** Stored rows of each capture equal the offline flows of its bytes, field by field. */
@@ -119,8 +77,7 @@ async function allDone(writer: Service, jobs: CaptureJob[], services: Service[])
   }
   for (const j of jobs) {
     const c = list.find((x) => x.capture_id === j.captureId);
-    const logs = services.map((s) => `${s.name}: ${s.output.slice(-2000)}`).join('\n');
-    assert.equal(c?.status, 'DONE', `${j.captureId}: ${JSON.stringify(c)}\n${logs}`);
+    assert.equal(c?.status, 'DONE', `${j.captureId}: ${JSON.stringify(c)}\n${logsOf(services)}`);
   }
 }
 

@@ -149,6 +149,8 @@ describe('rules for the images', () => {
       'package.json',
       'package-lock.json',
       'bin/capstream.mjs',
+      'tsconfig.json',
+      'tsconfig.base.json',
       'packages/core/src/index.ts',
       'services/geo/src/index.ts',
       'packages/kafka-testing/package.json',

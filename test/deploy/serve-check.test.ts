@@ -152,21 +152,52 @@ describe('serve --check', () => {
     });
   }
 
-  test('api (ready for `serve api`): its settings and store checked', async () => {
-    const printed = await check(
-      'api',
-      {},
-      { ...KAFKA, CLICKHOUSE_URL: 'https://ch.example:8443', CAPSTREAM_ADMIN_TOKEN: 'x'.repeat(24) },
-    );
+  test('api: its settings and store checked, and what it follows', async () => {
+    const CH = { CLICKHOUSE_URL: 'https://ch.example:8443' };
+    const printed = await check('api', {}, { ...KAFKA, ...CH, CAPSTREAM_ADMIN_TOKEN: 'x'.repeat(24) });
+    assert.match(printed, /serve api --check: ok/);
     assert.match(printed, /admin token\s+from CAPSTREAM_ADMIN_TOKEN/);
+    assert.match(
+      printed,
+      /consumes\s+capstream\.jobs\.v1, capstream\.events\.v1 \(groups of this instance only/,
+    );
+    assert.match(
+      printed,
+      /ClickHouse at https:\/\/ch\.example:8443.*\(not contacted; migrated by the Job and the writer\)/,
+    );
     await assert.rejects(
-      check('api', {}, { ...KAFKA, CAPSTREAM_ADMIN_TOKEN: 'short' }),
+      check('api', {}, { ...KAFKA, ...CH, CAPSTREAM_ADMIN_TOKEN: 'short' }),
       /at least 16 characters/,
     );
     await assert.rejects(
-      check('api', {}, { ...KAFKA, CAPSTREAM_API_MAX_DEPTH: '1' }),
+      check('api', {}, { ...KAFKA, ...CH, CAPSTREAM_API_MAX_DEPTH: '1' }),
       /CAPSTREAM_API_MAX_DEPTH=1/,
     );
+  });
+
+  test('api without a ClickHouse server: refused alone, accepted beside the writer (one process owns chDB)', async () => {
+    await assert.rejects(
+      check('api', {}, KAFKA),
+      /set CLICKHOUSE_URL .* or run both in one process \(serve writer,api\)/,
+    );
+    const printed = await check('writer,api', {}, KAFKA);
+    assert.match(printed, /serve writer,api --check: ok/);
+    assert.match(printed, /writer consumes\s+capstream\.flows\.v1/);
+    assert.match(printed, /api store\s+chDB .*the writer's, shared in this process/);
+    assert.match(printed, /http\s+127\.0\.0\.1:any free port {2}\/graphql/);
+  });
+
+  test('dashboard: no Kafka needed, exit 0, the export it serves (in a child process)', () => {
+    const r = capstream(['serve', 'dashboard', '--check', '--port', '8080', '--host', '0.0.0.0']);
+    assert.equal(r.status, 0, r.stderr);
+    assert.match(r.stdout, /serve dashboard --check: ok/);
+    assert.match(r.stdout, /kafka\s+not used by this role/);
+    assert.match(r.stdout, /export\s+\S*apps\/dashboard\/out (\(built\)|MISSING)/);
+  });
+
+  test('role lists: unknown and repeated names are refused', async () => {
+    await assert.rejects(check('writer,nope', {}, KAFKA), /unknown role 'nope'/);
+    await assert.rejects(check('parser,parser', {}, KAFKA), /named twice/);
   });
 
   test('a settings file is read and checked too', async () => {

@@ -119,28 +119,37 @@ function program(result: RunResult): Command {
   cli
     .command('serve')
     .description(
-      'Run one role of the pipeline as a service over Kafka (KAFKA_BROKERS): ingest, parser or writer.',
+      'Run roles of Capstream as services over Kafka (KAFKA_BROKERS): ingest, parser, writer, api, dashboard.',
     )
-    .argument('<role>', 'ingest | parser | writer (the writer owns the store: geo, flows, captures)')
+    .argument(
+      '<roles>',
+      'ingest | parser | writer (owns the store: geo, flows, captures) | api (GraphQL) | dashboard (static files); several in one process joined by commas, e.g. writer,api',
+    )
     .option(
       '--data <dir>',
       'data directory shared by the roles (capture archive, uploads; chDB for the writer)',
       '.data',
     )
-    .option('--port <n>', 'HTTP port for /healthz, /readyz, /metrics (0 = any free port)', '0')
+    .option(
+      '--port <n>',
+      'HTTP port: the API or the dashboard, else /healthz, /readyz, /metrics (0 = any free port)',
+      '0',
+    )
     .option('--host <host>', 'address to listen on', '127.0.0.1')
     .option('--config <file>', 'JSON settings; also CAPSTREAM_CONFIG')
     .option(
       '--check',
-      'validate environment and settings, load the role, print the plan and exit; contacts nothing',
+      'validate environment and settings, load the roles, print the plan and exit; contacts nothing',
     )
     .addHelpText(
       'after',
-      '\nEnvironment: KAFKA_BROKERS (required, host:port,...), CLICKHOUSE_URL (writer; else chDB under --data).',
+      '\nEnvironment: KAFKA_BROKERS (host:port,...; every role but the dashboard), CLICKHOUSE_URL (writer and api;\n' +
+        'without it the writer uses chDB under --data, and the API shares it only in the same process: serve writer,api),\n' +
+        'CAPSTREAM_ADMIN_TOKEN (api).',
     )
-    .action(async (role: string, opts) => {
+    .action(async (roles: string, opts) => {
       const { serveCommand } = await import('./commands/serve.ts');
-      await serveCommand(role, opts);
+      await serveCommand(roles, opts);
     });
 
   cli

@@ -7,7 +7,9 @@ import { createParserStage } from '@capstream/parser';
 import {
   type CaptureEvent,
   type CaptureJob,
+  type ConsumerContext,
   contentToken,
+  type Delivery,
   type DnsName,
   type Logger,
   type Stage,
@@ -46,10 +48,18 @@ function archiveOf(ctx: RoleContext): CaptureArchive {
   return new CaptureArchive(join(ctx.dataDir, 'captures'));
 }
 
-/** Reads capture jobs' sources into segments (and the archive). */
-export async function startIngestRole(
-  ctx: RoleContext,
-): Promise<Role & { stage: IngestStage; archive: CaptureArchive; uploads: UploadStore }> {
+export interface IngestParts {
+  stage: IngestStage;
+  archive: CaptureArchive;
+  uploads: UploadStore;
+}
+
+/**
+ * The ingest stage over the shared data directory (capture archive, upload store), not yet
+ * consuming jobs: the ingest role starts it; the API reads live streams through it with
+ * `stage.ingest(job, opened)` where their connections arrive.
+ */
+export async function createIngest(ctx: RoleContext): Promise<IngestParts> {
   const archive = archiveOf(ctx);
   const uploads = await UploadStore.open(join(ctx.dataDir, 'uploads'));
   const c = ctx.config;
@@ -68,8 +78,14 @@ export async function startIngestRole(
       openSource: (job) => openSource(job.source, sourceContext),
     },
   );
-  await stage.start();
-  return { stage, archive, uploads, stop: () => stage.stop() };
+  return { stage, archive, uploads };
+}
+
+/** Reads capture jobs' sources into segments (and the archive). */
+export async function startIngestRole(ctx: RoleContext): Promise<Role & IngestParts> {
+  const parts = await createIngest(ctx);
+  await parts.stage.start();
+  return { ...parts, stop: () => parts.stage.stop() };
 }
 
 /** Turns segments into flows; replays from the shared archive after a restart. */
@@ -94,12 +110,7 @@ export async function startWriterRole(
   ctx: RoleContext,
 ): Promise<Role & { store: Store; tracker: CaptureTracker }> {
   const store = await openStore(storeConfigFromEnv(ctx.env, { dataDir: ctx.dataDir }));
-  const tracker = new CaptureTracker({
-    persist: async (s) => {
-      await store.captures.upsert(s);
-    },
-    storedFlows: (id) => store.flows.count(id, { final: true }),
-  });
+  const tracker = storeTracker(store, { persist: true });
   const { transport, log } = ctx;
   const geoFiles = Object.fromEntries(Object.entries(ctx.config.geo).filter(([, v]) => v !== undefined));
   const geo: Stage = createGeoStage(geoConfigFromEnv(ctx.env, { ...geoFiles, ...ctx.geo }), {
@@ -116,14 +127,11 @@ export async function startWriterRole(
     registry: ctx.registry,
   });
   const subs: Subscription[] = [
-    await transport.subscribe<CaptureJob>(TOPICS.jobs, 'capstream-tracker-jobs', async (batch, c) => {
-      for (const d of batch) await tracker.submitted(d.value, displaySourceOf(d.value.source));
-      await c.commit(batch[0].partition, batch[batch.length - 1].offset);
-    }),
-    await transport.subscribe<CaptureEvent>(TOPICS.events, 'capstream-tracker', async (batch, c) => {
-      for (const d of batch) await tracker.event(d.value);
-      await c.commit(batch[0].partition, batch[batch.length - 1].offset);
-    }),
+    ...(await followCaptures(transport, tracker, {
+      jobsGroup: 'capstream-tracker-jobs',
+      eventsGroup: 'capstream-tracker',
+      observer: false,
+    })),
     await transport.subscribe<DnsName>(TOPICS.dns, 'capstream-dns', async (batch, c) => {
       const token = contentToken(batch.map((d) => `${d.value.capture_id}/${d.value.ip}/${d.value.name}`));
       await store.dns.insert(
@@ -139,8 +147,74 @@ export async function startWriterRole(
     tracker,
     async stop() {
       await geo.stop();
-      for (const s of subs) await s.close();
+      // Together: each waits for its fetch in flight (up to the consumer's max wait), so one by one adds up.
+      await Promise.all(subs.map((s) => s.close()));
       await store.close();
     },
   };
+}
+
+/**
+ * A capture tracker over the store: a capture reads as DONE once the store holds its final
+ * flows, and one it meets mid-way starts from its stored row. Only the owner of the `captures`
+ * table persists (the writer); an observer (the API in a cluster) keeps its states in memory.
+ */
+export function storeTracker(store: Store, opts: { persist: boolean }): CaptureTracker {
+  return new CaptureTracker({
+    persist: opts.persist
+      ? async (s) => {
+          await store.captures.upsert(s);
+        }
+      : async () => {},
+    storedFlows: (id) => store.flows.count(id, { final: true }),
+    load: async (id) => {
+      const row = await store.captures.get(id);
+      if (!row) return undefined;
+      const { version: _version, ...state } = row;
+      return state;
+    },
+  });
+}
+
+export interface FollowOptions {
+  jobsGroup: string;
+  eventsGroup: string;
+  /**
+   * An observer's groups start at the latest offsets and never commit: it wants what happens
+   * from now on, and Kafka forgets a group without offsets once its consumer leaves (no stale
+   * groups, no lag reported for them). The writer's groups commit and resume.
+   */
+  observer: boolean;
+}
+
+/** Feeds a tracker from the jobs and events topics (two groups: kafkajs assigns per group, not per topic). */
+export async function followCaptures(
+  transport: Transport,
+  tracker: CaptureTracker,
+  opts: FollowOptions,
+): Promise<Subscription[]> {
+  const start = opts.observer ? 'latest' : 'earliest';
+  const done = async (batch: Delivery<unknown>[], c: ConsumerContext) => {
+    if (!opts.observer) await c.commit(batch[0].partition, batch[batch.length - 1].offset);
+  };
+  return [
+    await transport.subscribe<CaptureJob>(
+      TOPICS.jobs,
+      opts.jobsGroup,
+      async (batch, c) => {
+        for (const d of batch) await tracker.submitted(d.value, displaySourceOf(d.value.source));
+        await done(batch, c);
+      },
+      { start },
+    ),
+    await transport.subscribe<CaptureEvent>(
+      TOPICS.events,
+      opts.eventsGroup,
+      async (batch, c) => {
+        for (const d of batch) await tracker.event(d.value);
+        await done(batch, c);
+      },
+      { start },
+    ),
+  ];
 }

@@ -3,7 +3,12 @@ import { mkdirSync } from 'node:fs';
 import { resolve } from 'node:path';
 import type { GeoConfig } from '@capstream/geo';
 import type { CaptureArchive } from '@capstream/ingest';
-import { displaySourceOf, type OpenedSource, type UploadStore } from '@capstream/ingest/sources';
+import {
+  displaySourceOf,
+  type OpenedSource,
+  streamSourceOf,
+  type UploadStore,
+} from '@capstream/ingest/sources';
 import {
   type CaptureJob,
   type CaptureSource,
@@ -59,6 +64,25 @@ export function newCaptureId(): string {
   return `${Date.now().toString(36)}-${randomBytes(6).toString('hex')}`;
 }
 
+/**
+ * A new capture: its job (the one shape every submitter sends) with a fresh id, recorded in the
+ * tracker first so that the capture shows at once, before any stage has picked it up.
+ */
+export async function queueCapture(
+  tracker: CaptureTracker,
+  input: { source: CaptureSource; name: string; datasetId: string },
+): Promise<{ job: CaptureJob; state: CaptureState }> {
+  const job: CaptureJob = {
+    captureId: newCaptureId(),
+    datasetId: input.datasetId,
+    name: input.name,
+    source: input.source,
+    submittedAt: new Date().toISOString(),
+  };
+  const state = await tracker.submitted(job, displaySourceOf(input.source));
+  return { job, state };
+}
+
 /** What a user typed, as a capture source: a URL by its scheme, else a path. */
 export function sourceOf(text: string): CaptureSource {
   if (/^https?:\/\//i.test(text)) {
@@ -106,22 +130,6 @@ export async function startEmbedded(options: EmbeddedOptions): Promise<Embedded>
   const ingest = ingestRole.stage;
   log.info({ dataDir, store: store.description }, 'embedded pipeline started');
 
-  async function queue(
-    source: CaptureSource,
-    name: string,
-    datasetId: string,
-  ): Promise<{ job: CaptureJob; state: CaptureState }> {
-    const job: CaptureJob = {
-      captureId: newCaptureId(),
-      datasetId,
-      name,
-      source,
-      submittedAt: new Date().toISOString(),
-    };
-    const state = await tracker.submitted(job, displaySourceOf(source));
-    return { job, state };
-  }
-
   return {
     store,
     tracker,
@@ -131,20 +139,20 @@ export async function startEmbedded(options: EmbeddedOptions): Promise<Embedded>
     dataDir,
     async submit(input) {
       const source = typeof input.source === 'string' ? sourceOf(input.source) : input.source;
-      const { job, state } = await queue(
+      const { job, state } = await queueCapture(tracker, {
         source,
-        input.name ?? defaultName(source),
-        input.datasetId ?? 'default',
-      );
+        name: input.name ?? defaultName(source),
+        datasetId: input.datasetId ?? 'default',
+      });
       await transport.send<CaptureJob>(TOPICS.jobs, [{ key: job.captureId, value: job }]);
       return state;
     },
     async submitStream(opened, input) {
-      const { job, state } = await queue(
-        { kind: 'stream', remote: opened.displaySource },
-        input.name,
-        input.datasetId ?? 'default',
-      );
+      const { job, state } = await queueCapture(tracker, {
+        source: streamSourceOf(opened),
+        name: input.name,
+        datasetId: input.datasetId ?? 'default',
+      });
       // A live stream is read where it arrives; it cannot travel as a job.
       void ingest
         .ingest(job, opened)

@@ -20,6 +20,12 @@ export interface TrackerDeps {
   persist(state: CaptureState): Promise<void>;
   /** Final flows the store holds for a capture (to report DONE only once they are queryable). */
   storedFlows(captureId: string): Promise<number>;
+  /**
+   * What is already known of a capture this tracker has not seen yet (the stored row). A tracker
+   * that starts while captures run (a restarted writer, a new API instance) would otherwise
+   * build their rows from the events alone, without name and dataset.
+   */
+  load?(captureId: string): Promise<CaptureState | undefined>;
 }
 
 /**
@@ -123,6 +129,11 @@ export class CaptureTracker {
   }
 
   async event(e: CaptureEvent): Promise<void> {
+    if (!this.states.has(e.captureId) && this.deps.load) {
+      const stored = await this.deps.load(e.captureId);
+      // The job may have arrived while the row was read: what this tracker has wins.
+      if (stored && !this.states.has(e.captureId)) this.states.set(e.captureId, { ...stored });
+    }
     const s = this.stateOf(e.captureId, e.at);
     if (s.status === 'DONE' || s.status === 'FAILED') return;
     if (e.bytesRead !== undefined) s.bytes_read = Math.max(s.bytes_read, e.bytesRead);

@@ -29,6 +29,7 @@ import {
   type Handler,
   type Message,
   partitionFor,
+  type SubscribeOptions,
   type Subscription,
   type Transport,
 } from './transport.ts';
@@ -138,10 +139,18 @@ export class KafkaTransport implements Transport {
     await producer.send({ topic, acks: -1, messages });
   }
 
-  async subscribe<T>(topic: string, group: string, handler: Handler<T>): Promise<Subscription> {
+  async subscribe<T>(
+    topic: string,
+    group: string,
+    handler: Handler<T>,
+    options: SubscribeOptions = {},
+  ): Promise<Subscription> {
     if (this.closed) throw new Error('transport is closed');
     const codec = this.options.codecFor(topic) as Codec<T>;
     const { maxBatch, retryMs, onHandlerError } = this.options;
+    // `latest` is where the partitions end now, when subscribe is called, rather than whenever
+    // the group's first fetch resolves it: nothing sent after subscribe returns is missed.
+    let startAt = options.start === 'latest' ? await this.uncommittedEnds(topic, group) : null;
     const consumer = this.kafka.consumer({ ...this.options.consumer, groupId: group });
     this.consumers.add(consumer);
     let states = new Map<number, PartitionState>();
@@ -254,6 +263,8 @@ export class KafkaTransport implements Transport {
     consumer.on(consumer.events.GROUP_JOIN, () => {
       // A new generation: positions come from the committed offsets again.
       states = new Map();
+      for (const p of startAt ?? []) consumer.seek({ topic, partition: p.partition, offset: p.high });
+      startAt = null;
       joined();
     });
     let crashed: ((e: unknown) => void) | undefined;
@@ -267,7 +278,7 @@ export class KafkaTransport implements Transport {
 
     try {
       await consumer.connect();
-      await consumer.subscribe({ topics: [topic], fromBeginning: true });
+      await consumer.subscribe({ topics: [topic], fromBeginning: options.start !== 'latest' });
       await consumer.run({
         autoCommit: false,
         eachBatchAutoResolve: false,
@@ -301,6 +312,24 @@ export class KafkaTransport implements Transport {
         this.consumers.delete(consumer);
       },
     };
+  }
+
+  /** The end (the next message's offset) of each partition where `group` has committed nothing. */
+  private async uncommittedEnds(
+    topic: string,
+    group: string,
+  ): Promise<{ partition: number; high: string }[]> {
+    const admin = this.kafka.admin();
+    await admin.connect();
+    try {
+      const [committed] = await admin.fetchOffsets({ groupId: group, topics: [topic] });
+      const resumes = new Set(
+        (committed?.partitions ?? []).filter((p) => Number(p.offset) >= 0).map((p) => p.partition),
+      );
+      return (await admin.fetchTopicOffsets(topic)).filter((p) => !resumes.has(p.partition));
+    } finally {
+      await admin.disconnect();
+    }
   }
 
   async close(): Promise<void> {

@@ -4,6 +4,7 @@ import {
   type Handler,
   type Message,
   partitionFor,
+  type SubscribeOptions,
   type Subscription,
   type Transport,
 } from './transport.ts';
@@ -116,14 +117,20 @@ export class MemoryTransport implements Transport {
     }
   }
 
-  async subscribe<T>(topic: string, group: string, handler: Handler<T>): Promise<Subscription> {
+  async subscribe<T>(
+    topic: string,
+    group: string,
+    handler: Handler<T>,
+    options: SubscribeOptions = {},
+  ): Promise<Subscription> {
     const parts = this.topic(topic);
     const loops: Promise<void>[] = [];
     let stopping = false;
     const states = parts.map((p) => {
       let g = p.groups.get(group);
       if (g === undefined) {
-        g = { position: p.base, committed: p.base - 1, active: false, wake: null };
+        const from = options.start === 'latest' ? p.end : p.base;
+        g = { position: from, committed: from - 1, active: false, wake: null };
         p.groups.set(group, g);
       }
       if (g.active) throw new Error(`group ${group} already consumes ${topic} in this process`);

@@ -29,6 +29,15 @@ export interface ConsumerContext {
 
 export type Handler<T> = (batch: Delivery<T>[], ctx: ConsumerContext) => Promise<void>;
 
+export interface SubscribeOptions {
+  /**
+   * Where a group without a committed position starts: `earliest` (the default: a stage's group
+   * must see everything), or `latest` for an observer that only wants what comes next (the API's
+   * per-instance groups, which never commit).
+   */
+  start?: 'earliest' | 'latest';
+}
+
 export interface Subscription {
   /** Stops delivery; resolves when the handler in flight has returned. Uncommitted work is redelivered later. */
   close(): Promise<void>;
@@ -37,7 +46,12 @@ export interface Subscription {
 export interface Transport {
   send<T>(topic: string, messages: Message<T>[]): Promise<void>;
   /** Joins `group` on `topic`; each partition's batches go to `handler` one at a time, in order. */
-  subscribe<T>(topic: string, group: string, handler: Handler<T>): Promise<Subscription>;
+  subscribe<T>(
+    topic: string,
+    group: string,
+    handler: Handler<T>,
+    options?: SubscribeOptions,
+  ): Promise<Subscription>;
   close(): Promise<void>;
 }
 

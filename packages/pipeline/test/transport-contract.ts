@@ -180,6 +180,34 @@ export function transportContract(name: string, make: ContractFactory, options: 
       });
     });
 
+    it('a new group that starts at the latest offsets gets only what is sent after it subscribed', async () => {
+      const topic = { name: unique('latest'), partitions: 2 };
+      await withFixture([topic], async (t) => {
+        const keys = ['a', 'b', 'c', 'd'];
+        const batch = (seq: number) => keys.map((key) => ({ key, value: { key, seq } }));
+        await t.send<Value>(topic.name, batch(0));
+        const seen: Value[] = [];
+        // An observer: it never commits.
+        const sub = await t.subscribe<Value>(
+          topic.name,
+          unique('g'),
+          async (b) => {
+            for (const d of b) seen.push(d.value);
+          },
+          { start: 'latest' },
+        );
+        await t.send<Value>(topic.name, batch(1));
+        await until(
+          () => seen.length >= keys.length,
+          timeoutMs,
+          () => `saw ${JSON.stringify(seen)}`,
+        );
+        await new Promise((r) => setTimeout(r, settleMs));
+        await sub.close();
+        assert.deepEqual(seen.map((v) => `${v.key}${v.seq}`).sort(), ['a1', 'b1', 'c1', 'd1']);
+      });
+    });
+
     it("a failing handler's batch is delivered again, and the partition goes on", async () => {
       const topic = { name: unique('retry'), partitions: 1 };
       await withFixture([topic], async (t) => {

@@ -24,7 +24,8 @@ export interface LiveListenerInfo {
 
 /**
  * What the API needs from the rest of Capstream. The embedded mode implements it over the
- * in-process pipeline (backend-embedded.ts); the API code is the same whatever implements it.
+ * in-process pipeline (backend-embedded.ts), the cluster over Kafka (backend-cluster.ts); the API
+ * code is the same whatever implements it.
  */
 export interface ApiBackend {
   readonly store: Store;

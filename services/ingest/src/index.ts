@@ -190,7 +190,9 @@ export function createIngestStage(partial: Partial<IngestConfig>, deps: IngestDe
     async start() {
       sub = await transport.subscribe<CaptureJob>(TOPICS.jobs, 'capstream-ingest', async (batch, ctx) => {
         for (const d of batch) {
-          await ingest(d.value);
+          // A live stream is read by the process its connection arrived at (the API in a
+          // cluster); its job only announces the capture to the trackers.
+          if (d.value.source.kind !== 'stream') await ingest(d.value);
           await ctx.commit(d.partition, d.offset);
         }
       });

@@ -3,7 +3,7 @@ import { dirname, resolve } from 'node:path';
 import { type EmbeddedConfig, loadEmbeddedConfig } from '@capstream/embedded';
 import { TOPICS } from '@capstream/pipeline';
 import { UsageError } from '../errors.ts';
-import { type ServeOptions, serviceEnv } from './serve.ts';
+import { listenAddress, parseRoles, type RoleName, type ServeOptions, serviceEnv } from './serve.ts';
 
 /**
  * `capstream serve ROLE --check`: reads and validates what the role would run with (environment,
@@ -16,7 +16,7 @@ import { type ServeOptions, serviceEnv } from './serve.ts';
  */
 
 interface CheckContext {
-  role: string;
+  roles: readonly RoleName[];
   env: NodeJS.ProcessEnv;
   dataDir: string;
   config: EmbeddedConfig;
@@ -27,46 +27,61 @@ type Plan = [what: string, detail: string][];
 /** pino's levels (the services' logger). */
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
 
-/** Role-specific checks; a role without an entry gets the common checks only. */
-const ROLE_CHECKS: Record<string, (c: CheckContext) => Promise<Plan>> = {
+/** Each role's own checks. */
+const ROLE_CHECKS: Record<RoleName, (c: CheckContext) => Promise<Plan>> = {
   ingest: checkIngest,
   parser: checkParser,
   writer: checkWriter,
   api: checkApi,
+  dashboard: checkDashboard,
 };
 
+/** What listens on --port, by the roles of the process (as serve starts them). */
+function httpPaths(roles: readonly RoleName[]): string {
+  if (roles.includes('api')) {
+    return `/graphql /api/ /healthz /readyz /metrics${roles.includes('dashboard') ? ' and the dashboard at /' : ''}`;
+  }
+  if (roles.includes('dashboard')) return 'the dashboard at /, /healthz /readyz /metrics';
+  return '/healthz /readyz /metrics';
+}
+
 export async function checkServe(
-  role: string,
+  roleText: string,
   opts: ServeOptions,
   env: NodeJS.ProcessEnv = process.env,
   out: NodeJS.WritableStream = process.stdout,
 ): Promise<void> {
-  const { brokers } = serviceEnv(env);
-  const port = Number(opts.port);
-  if (!Number.isInteger(port) || port < 0 || port > 65535) {
-    throw new UsageError(`--port: '${opts.port}' is not a port number (0-65535; 0 = any free port)`);
-  }
-  if (!opts.host?.trim()) throw new UsageError('--host: empty (use 0.0.0.0 in a container)');
+  const roles = parseRoles(roleText);
+  const { brokers } = serviceEnv(env, roles);
+  const { host, port } = listenAddress(opts);
   const level = env.CAPSTREAM_LOG_LEVEL ?? 'info';
   if (!LOG_LEVELS.includes(level)) {
     throw new UsageError(`CAPSTREAM_LOG_LEVEL: '${level}' is not one of ${LOG_LEVELS.join(', ')}`);
   }
   const ctx: CheckContext = {
-    role,
+    roles,
     env,
     dataDir: resolve(opts.data),
     config: loadEmbeddedConfig(opts.config, env),
   };
-  const specific = ROLE_CHECKS[role];
   const plan: Plan = [
-    ['kafka', `${brokers.join(', ')} (not contacted; the pipeline topics are created if missing)`],
-    ['http', `${opts.host}:${port === 0 ? 'any free port' : port}  /healthz /readyz /metrics`],
+    [
+      'kafka',
+      brokers
+        ? `${brokers.join(', ')} (not contacted; the pipeline topics are created if missing)`
+        : 'not used by this role',
+    ],
+    ['http', `${host}:${port === 0 ? 'any free port' : port}  ${httpPaths(roles)}`],
     ['log level', level],
     ['config', opts.config ?? env.CAPSTREAM_CONFIG ?? '(none: defaults and environment)'],
-    ...(specific ? await specific(ctx) : ([['checks', 'common only for this role']] as Plan)),
   ];
+  for (const role of roles) {
+    const lines = await ROLE_CHECKS[role](ctx);
+    // Several roles in one process: each line says whose it is.
+    plan.push(...lines.map(([k, v]): [string, string] => [roles.length > 1 ? `${role} ${k}` : k, v]));
+  }
   const width = Math.max(...plan.map(([k]) => k.length));
-  out.write(`capstream serve ${role} --check: ok, nothing was contacted\n`);
+  out.write(`capstream serve ${roles.join(',')} --check: ok, nothing was contacted\n`);
   for (const [k, v] of plan) out.write(`  ${k.padEnd(width)}  ${v}\n`);
 }
 
@@ -179,12 +194,38 @@ async function checkApi(c: CheckContext): Promise<Plan> {
     storeConfigFromEnv(c.env, { dataDir: c.dataDir }),
   );
   return [
-    ['store', `${describeStoreConfig(store)}${store.kind === 'server' ? ' (not contacted)' : ''}`],
+    [
+      'consumes',
+      `${TOPICS.jobs}, ${TOPICS.events} (groups of this instance only, capstream-api-<host>-<random>-*: from the latest offsets, never committed)`,
+    ],
+    ['produces', `${TOPICS.jobs}; live streams: ${TOPICS.segments}, ${TOPICS.events}`],
+    [
+      'store',
+      store.kind === 'server'
+        ? `${describeStoreConfig(store)} (not contacted; migrated by the Job and the writer)`
+        : `${describeStoreConfig(store)}: the writer's, shared in this process`,
+    ],
     ['admin token', api.adminToken ? 'from CAPSTREAM_ADMIN_TOKEN' : 'none set: one is generated at start'],
     [
       'limits',
       `pages of ${api.maxPageSize}, depth ${api.maxDepth}, cost ${api.maxCost}, ${api.queryTimeoutSeconds} s`,
     ],
-    ['data', writableDir(c.dataDir)],
+    [
+      'data',
+      `${writableDir(c.dataDir)}: uploads (uploads/, uploads-partial/), the capture archive captures/ (shared volume)`,
+    ],
+  ];
+}
+
+async function checkDashboard(_c: CheckContext): Promise<Plan> {
+  const { DASHBOARD_DIR, dashboardBuilt } = await import('@capstream/api/dashboard');
+  // Not an error here: the service starts and reports itself unready, which is what a probe sees.
+  return [
+    [
+      'export',
+      dashboardBuilt(DASHBOARD_DIR)
+        ? `${DASHBOARD_DIR} (built)`
+        : `${DASHBOARD_DIR} MISSING: /readyz will answer 503 (build it: node scripts/build-dashboard.mjs)`,
+    ],
   ];
 }

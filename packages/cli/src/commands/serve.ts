@@ -1,4 +1,5 @@
-import { resolve } from 'node:path';
+import { join, resolve } from 'node:path';
+import type { ApiConfig, RunningApi } from '@capstream/api';
 import {
   loadEmbeddedConfig,
   type Role,
@@ -7,13 +8,21 @@ import {
   startParserRole,
   startWriterRole,
 } from '@capstream/embedded';
-import { createLogger, ensurePipelineTopics, KafkaTransport } from '@capstream/pipeline';
+import { createLogger, ensurePipelineTopics, KafkaTransport, type Logger } from '@capstream/pipeline';
 import { Registry } from 'prom-client';
 import { UsageError } from '../errors.ts';
 import { startOpsServer, untilStopped } from '../ops-server.ts';
 
-export const ROLES = ['ingest', 'parser', 'writer'] as const;
+export const ROLES = ['ingest', 'parser', 'writer', 'api', 'dashboard'] as const;
 export type RoleName = (typeof ROLES)[number];
+
+/**
+ * The order roles start in when one process runs several: the writer first, so that nothing the
+ * others emit waits for a consumer, and so that it opens (and migrates) chDB before the API
+ * shares the connection; the HTTP front (api, dashboard) last, once there is something to serve.
+ * They stop in the reverse order.
+ */
+const START_ORDER: readonly RoleName[] = ['writer', 'parser', 'ingest', 'api', 'dashboard'];
 
 export interface ServeOptions {
   data: string;
@@ -24,8 +33,33 @@ export interface ServeOptions {
   check?: boolean;
 }
 
-/** Reads and checks the service's environment: one place, clear errors. */
-export function serviceEnv(env: NodeJS.ProcessEnv): { brokers: string[] } {
+/** `writer,api` → the roles, in start order; unknown or repeated names are refused. */
+export function parseRoles(text: string): RoleName[] {
+  const names = text.split(',').map((r) => r.trim());
+  for (const n of names) {
+    if (!(ROLES as readonly string[]).includes(n)) {
+      throw new UsageError(
+        `unknown role '${n}': one of ${ROLES.join(', ')}, or several joined by commas (writer,api)`,
+      );
+    }
+  }
+  if (new Set(names).size !== names.length) throw new UsageError(`a role is named twice in '${text}'`);
+  return START_ORDER.filter((r) => names.includes(r));
+}
+
+/**
+ * Reads and checks the service's environment: one place, clear errors. `brokers` is null when
+ * no role of the process talks through Kafka (the dashboard serves static files only).
+ */
+export function serviceEnv(env: NodeJS.ProcessEnv, roles: readonly RoleName[]): { brokers: string[] | null } {
+  // With chDB one process owns the data directory, and that is the writer: an API elsewhere
+  // could not open it (or would lock the writer out).
+  if (roles.includes('api') && !roles.includes('writer') && !env.CLICKHOUSE_URL?.trim()) {
+    throw new UsageError(
+      'serve api reads the store the writer owns: set CLICKHOUSE_URL (a ClickHouse server), or run both in one process (serve writer,api) to share its chDB',
+    );
+  }
+  if (roles.every((r) => r === 'dashboard')) return { brokers: null };
   const raw = env.KAFKA_BROKERS?.trim();
   if (!raw) {
     throw new UsageError(
@@ -40,53 +74,151 @@ export function serviceEnv(env: NodeJS.ProcessEnv): { brokers: string[] } {
   return { brokers };
 }
 
-/**
- * One role of the pipeline as its own process over Kafka: the same stage code as the embedded
- * mode. The writer owns the store (with chDB, the only process that opens the data directory).
- */
-export async function serveCommand(role: string, opts: ServeOptions): Promise<void> {
-  if (!(ROLES as readonly string[]).includes(role)) {
-    throw new UsageError(`unknown role '${role}': one of ${ROLES.join(', ')}`);
+/** --host and --port, checked. */
+export function listenAddress(opts: Pick<ServeOptions, 'host' | 'port'>): { host: string; port: number } {
+  const port = Number(opts.port);
+  if (!Number.isInteger(port) || port < 0 || port > 65535) {
+    throw new UsageError(`--port: '${opts.port}' is not a port number (0-65535; 0 = any free port)`);
   }
-  if (opts.check) return (await import('./serve-check.ts')).checkServe(role, opts);
-  const { brokers } = serviceEnv(process.env);
-  const log = createLogger(`capstream-${role}`);
+  if (!opts.host?.trim()) throw new UsageError('--host: empty (use 0.0.0.0 in a container)');
+  return { host: opts.host, port };
+}
+
+/** What listens on --port: the API, the dashboard, or the ops endpoints of the pipeline roles. */
+interface Front {
+  url: string;
+  close(): Promise<void>;
+}
+
+/**
+ * One or more roles of Capstream in this process over Kafka: the same stage code as the embedded
+ * mode. The writer owns the store (with chDB, the only process that opens the data directory, so
+ * an API without a ClickHouse server runs beside it: `serve writer,api`).
+ */
+export async function serveCommand(roleText: string, opts: ServeOptions): Promise<void> {
+  const roles = parseRoles(roleText);
+  if (opts.check) return (await import('./serve-check.ts')).checkServe(roleText, opts);
+  // Every setting is read and checked before anything connects.
+  const { brokers } = serviceEnv(process.env, roles);
+  const { host, port } = listenAddress(opts);
+  const config = loadEmbeddedConfig(opts.config);
+  const api = roles.includes('api') ? await import('@capstream/api') : null;
+  const apiConfig = api?.apiConfigFromEnv(process.env, { host, port });
+  const name = roles.join(',');
+  const log = createLogger(`capstream-${name}`);
   const registry = new Registry();
-  await ensurePipelineTopics(brokers);
-  const transport = new KafkaTransport({
-    brokers,
-    clientId: `capstream-${role}`,
-    onHandlerError: (e, topic, group) =>
-      log.error({ err: (e as Error).message, topic, group }, 'batch failed; retrying'),
-  });
-  const ctx: RoleContext = {
-    transport,
-    dataDir: resolve(opts.data),
-    env: process.env,
-    log,
-    registry,
-    config: loadEmbeddedConfig(opts.config),
-  };
-  let running: Role;
-  let captures: (() => Promise<unknown>) | null = null;
-  if (role === 'ingest') running = await startIngestRole(ctx);
-  else if (role === 'parser') running = await startParserRole(ctx);
-  else {
-    const writer = await startWriterRole(ctx);
-    captures = () => writer.store.captures.list();
-    running = writer;
+  const dataDir = resolve(opts.data);
+
+  let transport: KafkaTransport | null = null;
+  const running: Role[] = [];
+  let front: Front | undefined;
+  try {
+    let captures: (() => Promise<unknown>) | undefined;
+    if (brokers) {
+      await ensurePipelineTopics(brokers);
+      transport = new KafkaTransport({
+        brokers,
+        clientId: `capstream-${name}`,
+        onHandlerError: (e, topic, group) =>
+          log.error({ err: (e as Error).message, topic, group }, 'batch failed; retrying'),
+      });
+      const ctx: RoleContext = { transport, dataDir, env: process.env, log, registry, config };
+      for (const role of roles) {
+        if (role === 'writer') {
+          const writer = await startWriterRole(ctx);
+          captures = () => writer.store.captures.list();
+          running.push(writer);
+        } else if (role === 'parser') running.push(await startParserRole(ctx));
+        else if (role === 'ingest') running.push(await startIngestRole(ctx));
+      }
+      if (api && apiConfig) {
+        front = await startApiRole(api, ctx, apiConfig, roles.includes('dashboard'));
+      }
+    }
+    front ??= roles.includes('dashboard')
+      ? await startDashboardRole(host, port, registry, log)
+      : await startOps(host, port, registry, captures);
+  } catch (e) {
+    // Half started: let go of what was taken (groups, chDB's lock), so the process can exit.
+    await front?.close().catch(() => {});
+    for (const r of running.reverse()) await r.stop().catch(() => {});
+    await transport?.close();
+    throw e;
   }
 
-  const { server, port } = await startOpsServer(opts.host, Number(opts.port), {
-    registry,
-    ...(captures ? { captures } : {}),
-  });
-  log.info({ role, brokers, port }, 'service started');
+  log.info({ roles, brokers, url: front.url }, 'service started');
   // One line on stdout a supervisor (or a test) can wait for.
-  process.stdout.write(`capstream ${role} ready on http://${opts.host}:${port}\n`);
+  process.stdout.write(`capstream ${name} ready on ${front.url}\n`);
   await untilStopped();
-  log.info({ role }, 'stopping: finishing or handing back in-flight work');
-  server.close();
-  await running.stop();
-  await transport.close();
+  log.info({ roles }, 'stopping: finishing or handing back in-flight work');
+  await front.close();
+  for (const r of running.reverse()) await r.stop();
+  await transport?.close();
+}
+
+async function startOps(
+  host: string,
+  port: number,
+  registry: Registry,
+  captures: (() => Promise<unknown>) | undefined,
+): Promise<Front> {
+  const ops = await startOpsServer(host, port, { registry, ...(captures ? { captures } : {}) });
+  return {
+    url: `http://${host}:${ops.port}`,
+    close: () => new Promise<void>((r) => ops.server.close(() => r())),
+  };
+}
+
+/**
+ * The GraphQL API over Kafka and the store: health, readiness (the store answers) and metrics
+ * are the API's own routes on the same port. With the dashboard role beside it, it serves the
+ * export too, as `capstream up` does.
+ */
+async function startApiRole(
+  api: typeof import('@capstream/api'),
+  ctx: RoleContext,
+  config: ApiConfig,
+  withDashboard: boolean,
+): Promise<Front> {
+  const { DASHBOARD_DIR } = await import('@capstream/api/dashboard');
+  const backend = await api.clusterBackend(ctx, { host: config.host });
+  let running: RunningApi;
+  try {
+    running = await api.startApi({
+      backend,
+      config: { ...config, dashboardDir: withDashboard ? DASHBOARD_DIR : null },
+      log: ctx.log,
+      // On the shared volume: an interrupted upload can resume through any API instance.
+      uploadDir: join(ctx.dataDir, 'uploads-partial'),
+    });
+  } catch (e) {
+    await backend.close();
+    throw e;
+  }
+  if (running.generatedAdminToken) {
+    process.stdout.write(
+      `No CAPSTREAM_ADMIN_TOKEN and no token yet: admin token (shown once): ${running.generatedAdminToken}\n`,
+    );
+  }
+  return {
+    url: running.url,
+    async close() {
+      await running.close();
+      await backend.close();
+    },
+  };
+}
+
+async function startDashboardRole(
+  host: string,
+  port: number,
+  registry: Registry,
+  log: Logger,
+): Promise<Front> {
+  const { DASHBOARD_DIR, startDashboardServer } = await import('@capstream/api/dashboard');
+  const server = await startDashboardServer({ host, port, dir: DASHBOARD_DIR, registry });
+  if (!server.ready) {
+    log.error({ dir: DASHBOARD_DIR }, 'no dashboard export there: /readyz answers 503 until one is built');
+  }
+  return server;
 }

@@ -1,8 +1,8 @@
 import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { apiConfigFromEnv, embeddedBackend, startApi } from '@capstream/api';
+import { DASHBOARD_DIR, dashboardBuilt } from '@capstream/api/dashboard';
 import { samplePcapng } from '@capstream/core/testing';
 import { loadEmbeddedConfig, startEmbedded } from '@capstream/embedded';
 import { listenPcapOverIp } from '@capstream/ingest/sources';
@@ -17,8 +17,6 @@ export interface UpOptions {
   sample: boolean;
   config?: string;
 }
-
-const DASHBOARD_DIR = fileURLToPath(new URL('../../../../apps/dashboard/out', import.meta.url));
 
 /**
  * The admin token of this data directory: CAPSTREAM_ADMIN_TOKEN when set, else one made on the
@@ -54,7 +52,7 @@ export async function upCommand(opts: UpOptions): Promise<void> {
       host: opts.host,
       port: Number(opts.port),
       adminToken: token,
-      dashboardDir: existsSync(join(DASHBOARD_DIR, 'index.html')) ? DASHBOARD_DIR : null,
+      dashboardDir: dashboardBuilt(DASHBOARD_DIR) ? DASHBOARD_DIR : null,
     }),
   });
 
@@ -94,7 +92,7 @@ export async function upCommand(opts: UpOptions): Promise<void> {
   );
   await untilStopped();
   await api.close();
-  await backend.closeAll();
+  await backend.closeListeners();
   await listener.close();
   await app.stop();
 }

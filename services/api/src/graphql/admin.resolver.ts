@@ -60,16 +60,17 @@ export class AdminResolver {
   async openLiveListener(
     @Context() ctx: GqlContext,
     @Args('datasetId', { type: () => ID }) datasetId: string,
-    @Args('port', { type: () => Int, nullable: true }) port: number | null,
+    // Left out, a nullable argument arrives as undefined, not null.
+    @Args('port', { type: () => Int, nullable: true }) port: number | null | undefined,
   ): Promise<LiveListener> {
     const p = await ctx.principal();
     requireRole(p, 'ANALYST');
     if (!canSeeDataset(p, datasetId))
       throw new ApiError('FORBIDDEN', `the token may not use dataset ${datasetId}`);
-    if (port !== null && (!Number.isInteger(port) || port < 1 || port > 65535)) {
+    if (port != null && (!Number.isInteger(port) || port < 1 || port > 65535)) {
       throw new ApiError('BAD_USER_INPUT', 'port: 1..65535 (or leave it out for any free port)');
     }
-    return this.backend.openListener(datasetId, port);
+    return this.backend.openListener(datasetId, port ?? null);
   }
 
   @Mutation(() => Boolean)

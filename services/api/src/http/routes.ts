@@ -1,9 +1,8 @@
-import { createReadStream, existsSync } from 'node:fs';
+import { createReadStream } from 'node:fs';
 import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Logger } from '@capstream/pipeline';
 import type { FlowFilter } from '@capstream/store';
-import fastifyStatic from '@fastify/static';
 import { FileStore } from '@tus/file-store';
 import { Server as TusServer } from '@tus/server';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
@@ -18,6 +17,7 @@ import {
 import type { ApiBackend } from '../backend.ts';
 import { publicError } from '../errors.ts';
 import type { CapturesService } from '../services/captures.service.ts';
+import { registerDashboard } from './dashboard.ts';
 import { type ExportFormat, exportStream } from './export.ts';
 import { flowPcap } from './flow-pcap.ts';
 
@@ -174,9 +174,7 @@ export async function registerRoutes(app: FastifyInstance, deps: RouteDeps): Pro
   app.all('/api/uploads', tusHandler);
   app.all('/api/uploads/*', tusHandler);
 
-  if (deps.dashboardDir && existsSync(join(deps.dashboardDir, 'index.html'))) {
-    await app.register(fastifyStatic, { root: deps.dashboardDir, extensions: ['html'], wildcard: true });
-  } else {
+  if (!(await registerDashboard(app, deps.dashboardDir))) {
     app.get('/', async (_req, reply) =>
       reply
         .type('text/plain')

@@ -57,6 +57,14 @@ export function displaySourceOf(source: CaptureSource): string {
   }
 }
 
+/**
+ * The job source of a live stream from its opened source: the inverse of displaySourceOf, whose
+ * `tcp://REMOTE` the pcap-over-IP listener shows (so it is not prefixed twice).
+ */
+export function streamSourceOf(opened: Pick<OpenedSource, 'displaySource'>): CaptureSource {
+  return { kind: 'stream', remote: opened.displaySource.replace(/^tcp:\/\//, '') };
+}
+
 /** The source as it may be stored: URLs without their query string (a SAS token never stored). */
 export function redactSource(source: CaptureSource): CaptureSource {
   if (source.kind === 'http' || source.kind === 'azure')
