@@ -139,8 +139,10 @@ describe('dashboard (Chromium against capstream up)', { timeout: 900_000 }, () =
       await p.goto(stack.origin);
       await p.fill('#token', 'not-a-token-at-all');
       await p.click('button[type=submit]');
-      await p.waitForSelector('[role=alert]', { timeout: 30_000 });
-      assert.match((await p.textContent('[role=alert]')) ?? '', /token/i);
+      // The page may hold other (empty) live regions; wait for the one that explains the refusal.
+      const alert = p.locator('[role=alert]', { hasText: /token/i }).first();
+      await alert.waitFor({ timeout: 30_000 });
+      assert.match((await alert.textContent()) ?? '', /token/i);
       await p.fill('#token', stack.token);
       await p.click('button[type=submit]');
       await p.waitForSelector('.topbar');

@@ -5,6 +5,7 @@ import type { Db } from './db.ts';
 import { StoreError } from './errors.ts';
 import { cidrRange, compileFilter, type FlowFilter, type Sql } from './flow-filter.ts';
 import { FLOW_SELECT, rowToFlow } from './flows-repo.ts';
+import { FLOWS_1H } from './schema.ts';
 
 export type End = 'SRC' | 'DST' | 'ANY';
 export type TalkerMetric = 'FLOWS' | 'BYTES' | 'BYTES_SENT' | 'BYTES_RECEIVED' | 'PACKETS';
@@ -371,6 +372,73 @@ export function createAnalyticsRepo(db: Db, options: AnalyticsOptions = {}): Ana
     return { from: source(where, await anyRunning()), params: where.params };
   }
 
+  /** Rollup-friendly filter fields: the dimensions `flows_1h` keeps (capture, app, protocol, countries, ASNs). */
+  const ROLLUP_FIELDS = new Set([
+    'datasetIds',
+    'captureIds',
+    'apps',
+    'ipProtos',
+    'countries',
+    'srcCountries',
+    'dstCountries',
+    'asns',
+    'and',
+    'or',
+  ]);
+  function rollupable(f: FlowFilter | null | undefined): boolean {
+    if (f === null || f === undefined) return true;
+    return Object.entries(f).every(
+      ([k, v]) =>
+        v === null ||
+        v === undefined ||
+        (ROLLUP_FIELDS.has(k) && (k === 'and' || k === 'or' ? (v as FlowFilter[]).every(rollupable) : true)),
+    );
+  }
+
+  /**
+   * Where a grouping query reads: the hourly rollup when the filter only touches its dimensions and
+   * no capture is running (the rollup holds final flows; its rows are ~5x fewer at 10M flows), else
+   * the flows. The expressions hide the difference (counts vs summed counts, NULL vs '').
+   */
+  async function grouped(filter: FlowFilter | null | undefined): Promise<{
+    from: string;
+    params: Raw;
+    flows: string;
+    flowsIf: (cond: string) => string;
+    packets: string;
+    bytes: string;
+    time: string;
+    known: (col: string) => string;
+    text: (col: string) => string;
+  }> {
+    const where = compileFilter(filter, captures, 'f');
+    const running = await anyRunning();
+    if (!running && rollupable(filter)) {
+      return {
+        from: `(SELECT * FROM ${db.table(FLOWS_1H.table.name)} WHERE ${where.text})`,
+        params: where.params,
+        flows: 'sum(flows)',
+        flowsIf: (c) => `sumIf(flows, ${c})`,
+        packets: 'sum(packets)',
+        bytes: 'sum(bytes)',
+        time: 'bucket',
+        known: (c) => `${c} != ''`,
+        text: (c) => c,
+      };
+    }
+    return {
+      from: source(where, running),
+      params: where.params,
+      flows: 'count()',
+      flowsIf: (c) => `countIf(${c})`,
+      packets: 'sum(packets_src + packets_dst)',
+      bytes: 'sum(bytes_src + bytes_dst)',
+      time: 'first_seen',
+      known: (c) => `${c} IS NOT NULL`,
+      text: (c) => `ifNull(${c}, '')`,
+    };
+  }
+
   async function talkers(
     filter: FlowFilter | null | undefined,
     end: End,
@@ -414,10 +482,11 @@ export function createAnalyticsRepo(db: Db, options: AnalyticsOptions = {}): Ana
   }
 
   async function protocols(filter: FlowFilter | null | undefined, limit: number): Promise<ProtocolStat[]> {
-    const { from, params } = await filtered(filter);
+    const g = await grouped(filter);
+    const { from, params } = g;
     const rows = await query(
       'protocols',
-      'SELECT app, count() AS flows, sum(packets_src + packets_dst) AS packets, sum(bytes_src + bytes_dst) AS bytes ' +
+      `SELECT app, ${g.flows} AS flows, ${g.packets} AS packets, ${g.bytes} AS bytes ` +
         `FROM ${from} GROUP BY app ORDER BY flows DESC, app LIMIT {limit:UInt32}`,
       { ...params, limit: clampLimit(limit) },
     );
@@ -434,16 +503,17 @@ export function createAnalyticsRepo(db: Db, options: AnalyticsOptions = {}): Ana
     end: End,
     limit = 300,
   ): Promise<CountryStat[]> {
-    const { from, params } = await filtered(filter);
+    const g = await grouped(filter);
+    const { from, params } = g;
     const { join, e } = endpoints(end, ['country', 'sent', 'received', 'which']);
     // A flow between two addresses of one country counts once for it: its responder's end counts
     // only when the initiator's country differs (cheaper than counting distinct flow ids).
     const rows = await query(
       'countries',
       `SELECT ${e('country')} AS country, ` +
-        `countIf(${e('which')} = 1 OR ifNull(src_country, '') != ifNull(dst_country, '')) AS flows, ` +
+        `${g.flowsIf(`${e('which')} = 1 OR ${g.text('src_country')} != ${g.text('dst_country')}`)} AS flows, ` +
         `sum(${e('sent')}) AS sent, sum(${e('received')}) AS received ` +
-        `FROM ${from} ${join} WHERE country IS NOT NULL GROUP BY country ` +
+        `FROM ${from} ${join} WHERE ${g.known('country')} GROUP BY country ` +
         'ORDER BY flows DESC, country LIMIT {limit:UInt32}',
       { ...params, limit: clampLimit(limit) },
     );
@@ -517,11 +587,14 @@ export function createAnalyticsRepo(db: Db, options: AnalyticsOptions = {}): Ana
     talkers,
 
     async protocolCountry(filter, limit) {
-      const { from, params } = await filtered(filter);
+      const g = await grouped(filter);
+      const { from, params } = g;
+      const dst = g.text('dst_country');
+      const src = g.text('src_country');
       const rows = await query(
         'protocol by country',
-        "SELECT app AS source, ifNull(coalesce(dst_country, src_country), '??') AS target, count() AS flows, " +
-          `sum(bytes_src + bytes_dst) AS bytes FROM ${from} GROUP BY source, target ` +
+        `SELECT app AS source, if(${dst} != '', ${dst}, if(${src} != '', ${src}, '??')) AS target, ` +
+          `${g.flows} AS flows, ${g.bytes} AS bytes FROM ${from} GROUP BY source, target ` +
           'ORDER BY flows DESC, source, target LIMIT {limit:UInt32}',
         { ...params, limit: clampLimit(limit) },
       );
@@ -529,11 +602,12 @@ export function createAnalyticsRepo(db: Db, options: AnalyticsOptions = {}): Ana
     },
 
     async protocolDay(filter, limit) {
-      const { from, params } = await filtered(filter);
+      const g = await grouped(filter);
+      const { from, params } = g;
       const rows = await query(
         'protocol by day',
-        'SELECT app AS source, toString(toDate(first_seen)) AS target, count() AS flows, ' +
-          `sum(bytes_src + bytes_dst) AS bytes FROM ${from} GROUP BY source, target ` +
+        `SELECT app AS source, toString(toDate(${g.time})) AS target, ${g.flows} AS flows, ` +
+          `${g.bytes} AS bytes FROM ${from} GROUP BY source, target ` +
           'ORDER BY flows DESC, source, target LIMIT {limit:UInt32}',
         { ...params, limit: clampLimit(limit) },
       );
@@ -631,11 +705,12 @@ export function createAnalyticsRepo(db: Db, options: AnalyticsOptions = {}): Ana
     },
 
     async dayHour(filter) {
-      const { from, params } = await filtered(filter);
+      const g = await grouped(filter);
+      const { from, params } = g;
       const rows = await query(
         'day by hour',
-        'SELECT toString(toDate(first_seen)) AS day, toHour(first_seen) AS hour, count() AS flows, ' +
-          `sum(bytes_src + bytes_dst) AS bytes FROM ${from} GROUP BY day, hour ORDER BY day, hour`,
+        `SELECT toString(toDate(${g.time})) AS day, toHour(${g.time}) AS hour, ${g.flows} AS flows, ` +
+          `${g.bytes} AS bytes FROM ${from} GROUP BY day, hour ORDER BY day, hour`,
         params,
       );
       return rows.map((r) => ({
