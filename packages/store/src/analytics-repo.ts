@@ -468,17 +468,7 @@ export function createAnalyticsRepo(db: Db, options: AnalyticsOptions = {}): Ana
       for (const d of found) details.set(String(d.ip), d);
     }
     for (const r of rows) Object.assign(r, details.get(String(r.ip)) ?? {}, { ip: r.ip });
-    return rows.map((r) => ({
-      ip: ipText(r.ip),
-      flows: num(r.flows),
-      packets: num(r.packets),
-      bytesSent: num(r.sent),
-      bytesReceived: num(r.received),
-      country: str(r.country),
-      asn: numOrNull(r.asn),
-      asOrg: str(r.as_org),
-      name: str(r.name),
-    }));
+    return rows.map(talkerOf);
   }
 
   async function protocols(filter: FlowFilter | null | undefined, limit: number): Promise<ProtocolStat[]> {
@@ -783,17 +773,7 @@ export function createAnalyticsRepo(db: Db, options: AnalyticsOptions = {}): Ana
         asn: numOrNull(s.asn),
         asOrg: str(s.as_org),
         names: [...names].sort(),
-        peers: peerRows.map((r) => ({
-          ip: ipText(r.ip),
-          flows: num(r.flows),
-          packets: num(r.packets),
-          bytesSent: num(r.sent),
-          bytesReceived: num(r.received),
-          country: str(r.country),
-          asn: numOrNull(r.asn),
-          asOrg: str(r.as_org),
-          name: str(r.name),
-        })),
+        peers: peerRows.map(talkerOf),
         protocols: await protocols(scoped, limit),
         countries: peerCountries,
         hours: hours.map((r) => ({ hour: num(r.hour), flows: num(r.flows) })),
@@ -896,6 +876,21 @@ export function createAnalyticsRepo(db: Db, options: AnalyticsOptions = {}): Ana
         after = { capture: String(last.capture_id), ns: String(last.first_ns), id: String(last.flow_id) };
       }
     },
+  };
+}
+
+/** A talker row (ip as hex, sent/received/as_org) as a Talker. */
+function talkerOf(r: Raw): Talker {
+  return {
+    ip: ipText(r.ip),
+    flows: num(r.flows),
+    packets: num(r.packets),
+    bytesSent: num(r.sent),
+    bytesReceived: num(r.received),
+    country: str(r.country),
+    asn: numOrNull(r.asn),
+    asOrg: str(r.as_org),
+    name: str(r.name),
   };
 }
 

@@ -14,6 +14,7 @@ export {
 export type { Dataset, DatasetsRepo } from './datasets-repo.ts';
 export type { DnsRepo } from './dns-repo.ts';
 export { StoreError, type StoreErrorCode } from './errors.ts';
+export { EXPORT_FIELDS } from './export-fields.ts';
 export { cidrRange, compileFilter, type FlowFilter, type Range } from './flow-filter.ts';
 export type { FlowReadOptions, FlowsRepo } from './flows-repo.ts';
 export type { MigrationReport } from './migrations.ts';

@@ -1,6 +1,6 @@
 import { resolve } from 'node:path';
-import { csvHeader, csvLine, FLOW_FIELDS } from '@capstream/core';
-import { openStore, storeConfigFromEnv } from '@capstream/store';
+import { csvHeader, csvLine } from '@capstream/core';
+import { EXPORT_FIELDS, openStore, storeConfigFromEnv } from '@capstream/store';
 import { UsageError } from '../errors.ts';
 import { Output } from '../output.ts';
 
@@ -9,26 +9,6 @@ export interface ExportOptions {
   capture: string;
   format: string;
 }
-
-/** The stored flows of a capture: the `capstream flows` fields plus geo and the capture id. */
-export const EXPORT_FIELDS: readonly string[] = [
-  'capture_id',
-  ...FLOW_FIELDS,
-  'src_country',
-  'dst_country',
-  'src_city',
-  'dst_city',
-  'src_lat',
-  'src_lon',
-  'dst_lat',
-  'dst_lon',
-  'src_asn',
-  'dst_asn',
-  'src_as_org',
-  'dst_as_org',
-  'src_scope',
-  'dst_scope',
-];
 
 export async function exportCommand(opts: ExportOptions): Promise<void> {
   if (opts.format !== 'jsonl' && opts.format !== 'csv')
