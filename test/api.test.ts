@@ -299,6 +299,37 @@ describe('aggregates agree with capstream flows computed offline', () => {
       ),
       Object.fromEntries(want),
     );
+    // Cities: the same rule per (country, city), from the rows' own places.
+    const places = await ok<{
+      cities: { country: string; city: string; flows: number; bytesSent: number }[];
+      flows: { edges: { node: Record<string, string | number | null> }[] };
+    }>(
+      'query($f: FlowFilter) { cities(filter: $f, limit: 500) { country city flows bytesSent } flows(filter: $f, first: 500) { edges { node { srcCountry dstCountry srcCity dstCity bytesSrc bytesDst } } } }',
+      { f: f() },
+    );
+    const cities = new Map<string, { flows: number; sent: number }>();
+    for (const { node: n } of places.flows.edges) {
+      const seen = new Set<string>();
+      for (const [c, city, sent] of [
+        [n.srcCountry, n.srcCity, n.bytesSrc],
+        [n.dstCountry, n.dstCity, n.bytesDst],
+      ] as const) {
+        if (!c || !city) continue;
+        const key = `${c}/${city}`;
+        const e = cities.get(key) ?? { flows: 0, sent: 0 };
+        if (!seen.has(key)) e.flows++;
+        seen.add(key);
+        e.sent += Number(sent);
+        cities.set(key, e);
+      }
+    }
+    assert.ok(cities.size > 3, 'the sample reaches several cities');
+    assert.deepEqual(
+      Object.fromEntries(
+        places.cities.map((c) => [`${c.country}/${c.city}`, { flows: c.flows, sent: c.bytesSent }]),
+      ),
+      Object.fromEntries(cities),
+    );
     const dns8 = offline.filter((r) => r.src_ip === '8.8.8.8' || r.dst_ip === '8.8.8.8');
     assert.equal(d.ipProfile.flows, dns8.length);
     assert.equal(d.ipProfile.country, 'US');

@@ -5,7 +5,7 @@ import type { Db } from './db.ts';
 import { StoreError } from './errors.ts';
 import { cidrRange, compileFilter, type FlowFilter, type Sql } from './flow-filter.ts';
 import { FLOW_SELECT, rowToFlow } from './flows-repo.ts';
-import { FLOWS_1H } from './schema.ts';
+import { FLOWS_1H, PLACES_1H, type RollupDef } from './schema.ts';
 
 export type End = 'SRC' | 'DST' | 'ANY';
 export type TalkerMetric = 'FLOWS' | 'BYTES' | 'BYTES_SENT' | 'BYTES_RECEIVED' | 'PACKETS';
@@ -385,13 +385,15 @@ export function createAnalyticsRepo(db: Db, options: AnalyticsOptions = {}): Ana
     'and',
     'or',
   ]);
-  function rollupable(f: FlowFilter | null | undefined): boolean {
+  function rollupable(f: FlowFilter | null | undefined, asns: boolean): boolean {
     if (f === null || f === undefined) return true;
     return Object.entries(f).every(
       ([k, v]) =>
         v === null ||
         v === undefined ||
-        (ROLLUP_FIELDS.has(k) && (k === 'and' || k === 'or' ? (v as FlowFilter[]).every(rollupable) : true)),
+        (ROLLUP_FIELDS.has(k) &&
+          (k !== 'asns' || asns) &&
+          (k === 'and' || k === 'or' ? (v as FlowFilter[]).every((g) => rollupable(g, asns)) : true)),
     );
   }
 
@@ -400,7 +402,10 @@ export function createAnalyticsRepo(db: Db, options: AnalyticsOptions = {}): Ana
    * no capture is running (the rollup holds final flows; its rows are ~5x fewer at 10M flows), else
    * the flows. The expressions hide the difference (counts vs summed counts, NULL vs '').
    */
-  async function grouped(filter: FlowFilter | null | undefined): Promise<{
+  async function grouped(
+    filter: FlowFilter | null | undefined,
+    rollup: RollupDef = FLOWS_1H,
+  ): Promise<{
     from: string;
     params: Raw;
     flows: string;
@@ -413,9 +418,10 @@ export function createAnalyticsRepo(db: Db, options: AnalyticsOptions = {}): Ana
   }> {
     const where = compileFilter(filter, captures, 'f');
     const running = await anyRunning();
-    if (!running && rollupable(filter)) {
+    const asns = rollup.table.columns.some((c) => c.name === 'src_asn');
+    if (!running && rollupable(filter, asns)) {
       return {
-        from: `(SELECT * FROM ${db.table(FLOWS_1H.table.name)} WHERE ${where.text})`,
+        from: `(SELECT * FROM ${db.table(rollup.table.name)} WHERE ${where.text})`,
         params: where.params,
         flows: 'sum(flows)',
         flowsIf: (c) => `sumIf(flows, ${c})`,
@@ -546,16 +552,19 @@ export function createAnalyticsRepo(db: Db, options: AnalyticsOptions = {}): Ana
     countries,
 
     async cities(filter, country, end, limit) {
-      const { from, params } = await filtered(filter);
+      const g = await grouped(filter, PLACES_1H);
+      const { from, params } = g;
       const { join, e } = endpoints(end, ['country', 'city', 'lat', 'lon', 'sent', 'received', 'which']);
       const byCountry = country === null ? '' : 'AND country = {country:String}';
       const rows = await query(
         'cities',
         `SELECT ${e('country')} AS country, ${e('city')} AS city, any(${e('lat')}) AS lat, any(${e('lon')}) AS lon, ` +
-          `countIf(${e('which')} = 1 OR ifNull(src_country, '') != ifNull(dst_country, '') ` +
-          "OR ifNull(src_city, '') != ifNull(dst_city, '')) AS flows, " +
+          `${g.flowsIf(
+            `${e('which')} = 1 OR ${g.text('src_country')} != ${g.text('dst_country')} ` +
+              `OR ${g.text('src_city')} != ${g.text('dst_city')}`,
+          )} AS flows, ` +
           `sum(${e('sent')}) AS sent, sum(${e('received')}) AS received ` +
-          `FROM ${from} ${join} WHERE city IS NOT NULL AND country IS NOT NULL ${byCountry} ` +
+          `FROM ${from} ${join} WHERE ${g.known('city')} AND ${g.known('country')} ${byCountry} ` +
           'GROUP BY country, city ORDER BY flows DESC, city LIMIT {limit:UInt32}',
         {
           ...params,

@@ -172,17 +172,14 @@ export const DNS_NAMES: TableDef = {
  *   `flows` FINAL stays exact, and a rollup can be rebuilt from it (the migration does so when a
  *   rollup's definition changes).
  */
-function rollup(name: string, bucket: string): RollupDef {
-  const dims = [
-    'capture_id',
-    'bucket',
-    'app',
-    'ip_proto',
-    'src_country',
-    'dst_country',
-    'src_asn',
-    'dst_asn',
-  ] as const;
+/**
+ * `networks` rollups keep the ASNs of both ends; the `places` rollup keeps their cities instead
+ * (with a coordinate per city), for the map.
+ */
+function rollup(name: string, bucket: string, kind: 'networks' | 'places' = 'networks'): RollupDef {
+  const ends = kind === 'networks' ? (['src_asn', 'dst_asn'] as const) : (['src_city', 'dst_city'] as const);
+  const dims = ['capture_id', 'bucket', 'app', 'ip_proto', 'src_country', 'dst_country', ...ends];
+  const places = ['src_lat', 'src_lon', 'dst_lat', 'dst_lon'];
   return {
     table: {
       name,
@@ -193,13 +190,22 @@ function rollup(name: string, bucket: string): RollupDef {
         { name: 'ip_proto', type: 'UInt8' },
         { name: 'src_country', type: 'LowCardinality(String)' },
         { name: 'dst_country', type: 'LowCardinality(String)' },
-        { name: 'src_asn', type: 'UInt32' },
-        { name: 'dst_asn', type: 'UInt32' },
+        ...(kind === 'networks'
+          ? [
+              { name: 'src_asn', type: 'UInt32' },
+              { name: 'dst_asn', type: 'UInt32' },
+            ]
+          : [
+              { name: 'src_city', type: 'LowCardinality(String)' },
+              { name: 'dst_city', type: 'LowCardinality(String)' },
+            ]),
         { name: 'flows', type: 'UInt64' },
         { name: 'packets', type: 'UInt64' },
         { name: 'bytes', type: 'UInt64' },
         { name: 'bytes_src', type: 'UInt64' },
         { name: 'bytes_dst', type: 'UInt64' },
+        // Not summed: a SummingMergeTree keeps one of the values, which is all a city's point needs.
+        ...(kind === 'places' ? places.map((c) => ({ name: c, type: 'Nullable(Float64)' })) : []),
       ],
       engine: 'SummingMergeTree((flows, packets, bytes, bytes_src, bytes_dst))',
       orderBy: `(${dims.join(', ')})`,
@@ -215,14 +221,16 @@ function rollup(name: string, bucket: string): RollupDef {
       '  ip_proto,',
       "  ifNull(src_country, '') AS src_country,",
       "  ifNull(dst_country, '') AS dst_country,",
-      '  ifNull(src_asn, 0) AS src_asn,',
-      '  ifNull(dst_asn, 0) AS dst_asn,',
+      ...(kind === 'networks'
+        ? ['  ifNull(src_asn, 0) AS src_asn,', '  ifNull(dst_asn, 0) AS dst_asn,']
+        : ["  ifNull(src_city, '') AS src_city,", "  ifNull(dst_city, '') AS dst_city,"]),
       '  toUInt64(count()) AS flows,',
       '  toUInt64(sum(packets_src + packets_dst)) AS packets,',
       // Qualified: the aliases bytes_src/bytes_dst would otherwise shadow the columns.
       '  toUInt64(sum(flows.bytes_src + flows.bytes_dst)) AS bytes,',
       '  toUInt64(sum(flows.bytes_src)) AS bytes_src,',
-      '  toUInt64(sum(flows.bytes_dst)) AS bytes_dst',
+      `  toUInt64(sum(flows.bytes_dst)) AS bytes_dst${kind === 'places' ? ',' : ''}`,
+      ...(kind === 'places' ? places.map((c, i) => `  any(flows.${c}) AS ${c}${i < 3 ? ',' : ''}`) : []),
       'FROM {db}.flows',
       'WHERE final',
       `GROUP BY ${dims.join(', ')}`,
@@ -232,6 +240,7 @@ function rollup(name: string, bucket: string): RollupDef {
 
 export const FLOWS_1M = rollup('flows_1m', 'toStartOfMinute');
 export const FLOWS_1H = rollup('flows_1h', 'toStartOfHour');
+export const PLACES_1H = rollup('places_1h', 'toStartOfHour', 'places');
 
 /** Datasets group captures; a row per version, newest wins; `deleted` hides one. */
 export const DATASETS: TableDef = {
@@ -272,4 +281,4 @@ export const API_TOKENS: TableDef = {
 };
 
 export const TABLES: readonly TableDef[] = [CAPTURES, FLOWS, DNS_NAMES, DATASETS, API_TOKENS];
-export const ROLLUPS: readonly RollupDef[] = [FLOWS_1M, FLOWS_1H];
+export const ROLLUPS: readonly RollupDef[] = [FLOWS_1M, FLOWS_1H, PLACES_1H];

@@ -44,6 +44,7 @@ test('a fresh database gets every table; running the migrations again changes no
     'create table api_tokens',
     'create rollup flows_1m',
     'create rollup flows_1h',
+    'create rollup places_1h',
   ]);
   for (const def of [...TABLES, ...ROLLUPS.map((r) => r.table)]) {
     assert.deepEqual(
