@@ -260,6 +260,28 @@ describe('aggregates agree with capstream flows computed offline', () => {
       offline.length,
     );
     for (const p of d.timeline.points) assert.equal(p.flows, buckets.get(p.t) ?? 0, p.t);
+    // A whole-minute step (read from the minute rollup) agrees too, bytes each way included.
+    const minute = await ok<{
+      timeline: { step: number; points: { t: string; flows: number; bytesSrc: number }[] };
+    }>('query($f: FlowFilter) { timeline(filter: $f, step: 60) { step points { t flows bytesSrc } } }', {
+      f: f(),
+    });
+    const perMinute = new Map<string, { flows: number; bytesSrc: number }>();
+    for (const r of offline) {
+      const key = new Date(Math.floor(Date.parse(r.first_seen) / 60_000) * 60_000).toISOString();
+      const e = perMinute.get(key) ?? { flows: 0, bytesSrc: 0 };
+      e.flows++;
+      e.bytesSrc += r.bytes_src;
+      perMinute.set(key, e);
+    }
+    assert.deepEqual(
+      Object.fromEntries(
+        minute.timeline.points
+          .filter((p) => p.flows > 0)
+          .map((p) => [p.t, { flows: p.flows, bytesSrc: p.bytesSrc }]),
+      ),
+      Object.fromEntries(perMinute),
+    );
   });
 
   test('geo by country and cities agree with the stored flows; IP profile of a resolver', async () => {

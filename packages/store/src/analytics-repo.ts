@@ -5,7 +5,7 @@ import type { Db } from './db.ts';
 import { StoreError } from './errors.ts';
 import { cidrRange, compileFilter, type FlowFilter, type Sql } from './flow-filter.ts';
 import { FLOW_SELECT, rowToFlow } from './flows-repo.ts';
-import { FLOWS_1H, PLACES_1H, type RollupDef } from './schema.ts';
+import { FLOWS_1H, FLOWS_1M, PLACES_1H, type RollupDef } from './schema.ts';
 
 export type End = 'SRC' | 'DST' | 'ANY';
 export type TalkerMetric = 'FLOWS' | 'BYTES' | 'BYTES_SENT' | 'BYTES_RECEIVED' | 'PACKETS';
@@ -404,7 +404,7 @@ export function createAnalyticsRepo(db: Db, options: AnalyticsOptions = {}): Ana
    */
   async function grouped(
     filter: FlowFilter | null | undefined,
-    rollup: RollupDef = FLOWS_1H,
+    rollup: RollupDef | null = FLOWS_1H,
   ): Promise<{
     from: string;
     params: Raw;
@@ -418,8 +418,8 @@ export function createAnalyticsRepo(db: Db, options: AnalyticsOptions = {}): Ana
   }> {
     const where = compileFilter(filter, captures, 'f');
     const running = await anyRunning();
-    const asns = rollup.table.columns.some((c) => c.name === 'src_asn');
-    if (!running && rollupable(filter, asns)) {
+    const asns = rollup?.table.columns.some((c) => c.name === 'src_asn') ?? false;
+    if (rollup && !running && rollupable(filter, asns)) {
       return {
         from: `(SELECT * FROM ${db.table(rollup.table.name)} WHERE ${where.text})`,
         params: where.params,
@@ -656,21 +656,28 @@ export function createAnalyticsRepo(db: Db, options: AnalyticsOptions = {}): Ana
 
     async timeline(filter, step, maxPoints) {
       const points = clampLimit(maxPoints, 5000);
-      const { from, params } = await filtered(filter);
-      const [span] = await query(
-        'timeline span',
-        'SELECT toUnixTimestamp(min(first_seen)) AS lo, toUnixTimestamp(max(first_seen)) AS hi, count() AS n ' +
-          `FROM ${from}`,
-        params,
-      );
-      const n = num(span?.n ?? 0);
       if (step !== null && (!Number.isInteger(step) || step < 1 || step > 31_536_000)) {
         throw new StoreError('INVALID_ARGUMENT', 'step must be whole seconds, 1 to 31536000');
       }
+      // Whole-minute steps read the minute rollup (same buckets: flows count in their first
+      // packet's minute either way); shorter steps read the flows.
+      const plan = async (rollup: RollupDef | null) => {
+        const g = await grouped(filter, rollup);
+        const [span] = await query(
+          'timeline span',
+          `SELECT toUnixTimestamp(min(${g.time})) AS lo, toUnixTimestamp(max(${g.time})) AS hi, ${g.flows} AS n ` +
+            `FROM ${g.from}`,
+          g.params,
+        );
+        const lo = num(span?.lo ?? 0);
+        const hi = num(span?.hi ?? 0);
+        const chosen = step ?? STEPS.find((s) => (hi - lo) / s < points) ?? STEPS[STEPS.length - 1]!;
+        return { g, n: num(span?.n ?? 0), lo, hi, chosen };
+      };
+      let p = await plan(step === null || step % 60 === 0 ? FLOWS_1M : null);
+      if (p.g.time === 'bucket' && p.chosen % 60 !== 0) p = await plan(null);
+      const { g, n, lo, hi, chosen } = p;
       if (n === 0) return { step: step ?? 60, points: [] };
-      const lo = num(span!.lo);
-      const hi = num(span!.hi);
-      const chosen = step ?? STEPS.find((s) => (hi - lo) / s < points) ?? STEPS[STEPS.length - 1]!;
       if ((hi - lo) / chosen > 10 * points) {
         throw new StoreError(
           'INVALID_ARGUMENT',
@@ -679,10 +686,10 @@ export function createAnalyticsRepo(db: Db, options: AnalyticsOptions = {}): Ana
       }
       const rows = await query(
         'timeline',
-        'SELECT intDiv(toUnixTimestamp(first_seen), {step:UInt32}) * {step:UInt32} AS t, count() AS flows, ' +
-          'sum(packets_src + packets_dst) AS packets, sum(bytes_src) AS bytes_src, sum(bytes_dst) AS bytes_dst ' +
-          `FROM ${from} GROUP BY t ORDER BY t`,
-        { ...params, step: chosen },
+        `SELECT intDiv(toUnixTimestamp(${g.time}), {step:UInt32}) * {step:UInt32} AS t, ${g.flows} AS flows, ` +
+          `${g.packets} AS packets, sum(bytes_src) AS bytes_src, sum(bytes_dst) AS bytes_dst ` +
+          `FROM ${g.from} GROUP BY t ORDER BY t`,
+        { ...g.params, step: chosen },
       );
       const byT = new Map(rows.map((r) => [num(r.t), r]));
       const out: TimelinePoint[] = [];
