@@ -3,6 +3,7 @@
 // checked against the API's own GraphQL answers for the same filter.
 import assert from 'node:assert/strict';
 import { mkdirSync, readFileSync } from 'node:fs';
+import { connect } from 'node:net';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { samplePcapng } from '@capstream/core/testing';
@@ -510,6 +511,83 @@ describe('dashboard (Chromium against capstream up)', { timeout: 900_000 }, () =
     const flicker = await page.evaluate(() => (globalThis as unknown as { flicker: number }).flicker);
     // (undefined would mean the page was reloaded: the counter lives in the page)
     assert.equal(flicker, 0, 'no panel fell back to a spinner while updating');
+  });
+
+  it('opens a live listener, ingests a capture streamed into it, and closes it', async () => {
+    await openTab(page, stack, 'captures', {});
+    const panel = page.locator('[data-testid=panel-live]');
+    await panel.getByRole('button', { name: 'Open listener' }).click();
+    const opened = panel.locator('[data-testid=live-opened]');
+    await opened.waitFor({ timeout: 30_000 });
+    const host = (await opened.getAttribute('data-host')) ?? '';
+    const port = Number(await opened.getAttribute('data-port'));
+    assert.ok(host && port > 0, `the page shows where it listens: ${host}:${port}`);
+    assert.equal(
+      await opened.locator('[data-testid=live-command]').textContent(),
+      `tcpdump -i eth0 -w - | nc ${host} ${port}`,
+    );
+    const row = panel.locator(`[data-testid=live-listener][data-port="${port}"]`);
+    await row.waitFor({ timeout: 30_000 });
+    const listenerId = (await row.getAttribute('data-listener-id')) ?? '';
+
+    type Caps = { captures: { id: string; name: string; status: string }[] };
+    const known = new Set(
+      (await gql<Caps>(stack, '{ captures(first: 500) { id name status } }')).captures.map((c) => c.id),
+    );
+    const target = host === '0.0.0.0' || host === '::' ? '127.0.0.1' : host;
+    await new Promise<void>((resolve, reject) => {
+      const socket = connect({ host: target, port }, () => socket.end(Buffer.from(samplePcapng())));
+      socket.on('error', reject);
+      socket.on('close', () => resolve());
+    });
+    const created = await until(
+      async () =>
+        (await gql<Caps>(stack, '{ captures(first: 500) { id name status } }')).captures.find(
+          (c) => !known.has(c.id),
+        ),
+      60_000,
+      'a capture from the live listener',
+    );
+    await page.waitForSelector(
+      `[data-testid=capture-row][data-capture-id="${created.id}"][data-status=done]`,
+      {
+        timeout: 180_000,
+      },
+    );
+    await row.locator('text=1 captures').waitFor({ timeout: 30_000 });
+
+    await row.getByRole('button', { name: 'Close' }).click();
+    await row.waitFor({ state: 'detached', timeout: 30_000 });
+    const { liveListeners } = await gql<{ liveListeners: { id: string }[] }>(
+      stack,
+      '{ liveListeners { id } }',
+    );
+    assert.ok(!liveListeners.some((l) => l.id === listenerId), 'the listener is closed');
+  });
+
+  it('creates a viewer token from the page, shows its secret once, and revokes it', async () => {
+    await openTab(page, stack, 'captures', {});
+    const panel = page.locator('[data-testid=panel-tokens]');
+    await panel.waitFor({ timeout: 30_000 });
+    const name = `e2e viewer ${Date.now()}`;
+    await panel.getByLabel('Token name').fill(name);
+    await panel.getByLabel('Token role').selectOption('VIEWER');
+    await panel.getByRole('button', { name: 'Create' }).click();
+    const secretEl = panel.locator('[data-testid=new-token-secret]');
+    await secretEl.waitFor({ timeout: 30_000 });
+    const secret = ((await secretEl.textContent()) ?? '').trim();
+    assert.ok(secret.length > 10, 'the secret is shown');
+    assert.match((await panel.locator('[data-testid=new-token]').textContent()) ?? '', /not be shown again/);
+    const viewer = { origin: stack.origin, token: secret };
+    const { me } = await gql<{ me: { role: string } }>(viewer, '{ me { role } }');
+    assert.equal(me.role, 'VIEWER');
+
+    const row = panel.locator(`[data-testid=api-token][data-token-name="${name}"]`);
+    await row.waitFor({ timeout: 30_000 });
+    page.once('dialog', (d) => void d.accept());
+    await row.getByRole('button', { name: 'Revoke' }).click();
+    await row.waitFor({ state: 'detached', timeout: 30_000 });
+    await assert.rejects(gql(viewer, '{ me { role } }'), 'the revoked token is refused');
   });
 
   it('makes no request outside the local host, and raises no page error', () => {

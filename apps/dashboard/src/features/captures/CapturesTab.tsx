@@ -2,14 +2,19 @@
 import { useQuery } from '@apollo/client/react';
 import { useState } from 'react';
 import { CapturesDocument, MeDocument } from '../../gql/graphql';
+import { ApiTokensPanel } from '../admin/ApiTokensPanel.tsx';
 import { Panel } from '../ui/Panel.tsx';
 import { QueryState } from '../ui/QueryState.tsx';
 import { CaptureList } from './CaptureList.tsx';
 import { DatasetsPanel } from './DatasetsPanel.tsx';
 import { ImportForm } from './ImportForm.tsx';
+import { LivePanel } from './LivePanel.tsx';
 import { UploadZone } from './UploadZone.tsx';
 
-/** Captures and datasets: upload, import from a URL, live status, delete, dataset management. */
+/**
+ * Captures and datasets: upload, import from a URL, live listeners, live status, delete, dataset
+ * management, and (admins) API tokens.
+ */
 export function CapturesTab() {
   const q = useQuery(CapturesDocument);
   const me = useQuery(MeDocument);
@@ -48,6 +53,8 @@ export function CapturesTab() {
         </QueryState>
       </Panel>
       {q.data ? <DatasetsPanel datasets={datasets} canManage={role === 'ADMIN'} /> : null}
+      {q.data && canSubmit ? <LivePanel datasets={datasets} /> : null}
+      {q.data && role === 'ADMIN' ? <ApiTokensPanel datasets={datasets} /> : null}
     </div>
   );
 }
