@@ -183,6 +183,9 @@ const ORDER_SQL: Readonly<Record<FlowOrderField, string>> = {
   TCP_STATE: 'tcp_state',
 };
 
+/** Every field a flows page can be ordered by, in the order the schema lists them. */
+export const FLOW_ORDER_FIELDS = Object.keys(ORDER_SQL) as FlowOrderField[];
+
 export interface FlowPageOptions {
   orderBy?: { field: FlowOrderField; direction: OrderDirection } | null;
   limit: number;

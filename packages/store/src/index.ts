@@ -1,5 +1,5 @@
 export type * from './analytics-repo.ts';
-export { DURATION_BUCKETS, PORT_RANGES } from './analytics-repo.ts';
+export { DURATION_BUCKETS, FLOW_ORDER_FIELDS, PORT_RANGES } from './analytics-repo.ts';
 export type { Capture, CaptureListOptions, CapturePatch, CapturesRepo } from './captures-repo.ts';
 export { newCapture, safeSource } from './captures-repo.ts';
 export { type OpenStoreOptions, openStore, type Store } from './client.ts';

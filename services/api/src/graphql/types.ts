@@ -1,5 +1,7 @@
 // The GraphQL schema, code-first. Every field names its type (tsx emits no decorator metadata: see
 // reflect-shim.ts). schema.graphql is printed from these classes; a test keeps it in step.
+
+import { FLOW_ORDER_FIELDS } from '@capstream/store';
 import { Field, Float, ID, InputType, Int, ObjectType, registerEnumType } from '@nestjs/graphql';
 import { GraphQLError, GraphQLScalarType, Kind } from 'graphql';
 
@@ -39,31 +41,8 @@ export const TalkerMetric = {
   PACKETS: 'PACKETS',
 } as const;
 export const OrderDirection = { ASC: 'ASC', DESC: 'DESC' } as const;
-export const FlowOrderField = Object.fromEntries(
-  [
-    'FIRST_SEEN',
-    'LAST_SEEN',
-    'DURATION',
-    'SRC_IP',
-    'SRC_PORT',
-    'DST_IP',
-    'DST_PORT',
-    'IP_PROTO',
-    'APP',
-    'SERVER_NAME',
-    'PACKETS',
-    'BYTES',
-    'PACKETS_SRC',
-    'PACKETS_DST',
-    'BYTES_SRC',
-    'BYTES_DST',
-    'SRC_COUNTRY',
-    'DST_COUNTRY',
-    'SRC_ASN',
-    'DST_ASN',
-    'TCP_STATE',
-  ].map((k) => [k, k]),
-);
+// The sortable columns are the store's (one list: what it can order by).
+export const FlowOrderField = Object.fromEntries(FLOW_ORDER_FIELDS.map((k) => [k, k]));
 
 registerEnumType(CaptureStatus, { name: 'CaptureStatus' });
 registerEnumType(Role, { name: 'Role' });
