@@ -5,7 +5,7 @@ import type { Db } from './db.ts';
 import { StoreError } from './errors.ts';
 import { cidrRange, compileFilter, type FlowFilter, type Sql } from './flow-filter.ts';
 import { FLOW_SELECT, rowToFlow } from './flows-repo.ts';
-import { FLOWS_1H, FLOWS_1M, PLACES_1H, type RollupDef } from './schema.ts';
+import { ADDRESSES_1H, FLOWS_1H, FLOWS_1M, PLACES_1H, type RollupDef, TRAFFIC_1H } from './schema.ts';
 
 export type End = 'SRC' | 'DST' | 'ANY';
 export type TalkerMetric = 'FLOWS' | 'BYTES' | 'BYTES_SENT' | 'BYTES_RECEIVED' | 'PACKETS';
@@ -170,8 +170,8 @@ const ORDER_SQL: Readonly<Record<FlowOrderField, string>> = {
   IP_PROTO: 'ip_proto',
   APP: 'app',
   SERVER_NAME: 'server_name',
-  PACKETS: '(packets_src + packets_dst)',
-  BYTES: '(bytes_src + bytes_dst)',
+  PACKETS: 'packets',
+  BYTES: 'bytes',
   PACKETS_SRC: 'packets_src',
   PACKETS_DST: 'packets_dst',
   BYTES_SRC: 'bytes_src',
@@ -181,6 +181,24 @@ const ORDER_SQL: Readonly<Record<FlowOrderField, string>> = {
   SRC_ASN: 'src_asn',
   DST_ASN: 'dst_asn',
   TCP_STATE: 'tcp_state',
+};
+
+/**
+ * Fields whose top-N a flows page finds in two steps: the N-th value first (one narrow column),
+ * then the page among the rows at or past it, which the column's minmax index narrows to a few
+ * granules. Worth it for fields with many distinct values, in the directions where the extreme
+ * values are rare (the largest sizes, the newest or oldest times); the type is the bound's.
+ */
+const THRESHOLD_FIELDS: Partial<Record<FlowOrderField, { type: string; directions: OrderDirection[] }>> = {
+  FIRST_SEEN: { type: "DateTime64(9, 'UTC')", directions: ['ASC', 'DESC'] },
+  LAST_SEEN: { type: "DateTime64(9, 'UTC')", directions: ['ASC', 'DESC'] },
+  DURATION: { type: 'Float64', directions: ['DESC'] },
+  PACKETS: { type: 'UInt64', directions: ['DESC'] },
+  BYTES: { type: 'UInt64', directions: ['DESC'] },
+  PACKETS_SRC: { type: 'UInt64', directions: ['DESC'] },
+  PACKETS_DST: { type: 'UInt64', directions: ['DESC'] },
+  BYTES_SRC: { type: 'UInt64', directions: ['DESC'] },
+  BYTES_DST: { type: 'UInt64', directions: ['DESC'] },
 };
 
 /** Every field a flows page can be ordered by, in the order the schema lists them. */
@@ -313,6 +331,29 @@ const TALKER_ORDER: Readonly<Record<TalkerMetric, string>> = {
   PACKETS: 'packets',
 };
 
+/** The filter fields a rollup can apply: those whose columns it keeps. */
+function filterFields(rollup: RollupDef): ReadonlySet<string> {
+  const columns = new Set(rollup.table.columns.map((c) => c.name));
+  const fields = ['datasetIds', 'captureIds', 'and', 'or'];
+  if (columns.has('app')) fields.push('apps');
+  if (columns.has('ip_proto')) fields.push('ipProtos');
+  if (columns.has('src_country')) fields.push('countries', 'srcCountries', 'dstCountries');
+  if (columns.has('src_asn')) fields.push('asns');
+  return new Set(fields);
+}
+
+/** Whether a filter (and its AND/OR groups) uses only these fields. */
+function covers(f: FlowFilter | null | undefined, fields: ReadonlySet<string>): boolean {
+  if (f === null || f === undefined) return true;
+  return Object.entries(f).every(
+    ([k, v]) =>
+      v === null ||
+      v === undefined ||
+      (fields.has(k) &&
+        (k === 'and' || k === 'or' ? (v as FlowFilter[]).every((g) => covers(g, fields)) : true)),
+  );
+}
+
 function clampLimit(n: number, max = 10_000): number {
   if (!Number.isInteger(n) || n < 1 || n > max) {
     throw new StoreError('INVALID_ARGUMENT', `limit must be an integer 1..${max}, got ${n}`);
@@ -335,10 +376,12 @@ export function createAnalyticsRepo(db: Db, options: AnalyticsOptions = {}): Ana
    * captures alone.
    */
   function source(where: Sql, running: boolean): string {
-    if (!running) return `(SELECT * FROM ${flows} WHERE final AND ${where.text})`;
+    // `*` leaves out the MATERIALIZED columns (bytes, packets); name them.
+    const all = '*, bytes, packets';
+    if (!running) return `(SELECT ${all} FROM ${flows} WHERE final AND ${where.text})`;
     return (
-      `(SELECT * FROM ${flows} WHERE final AND ${where.text} ` +
-      `UNION ALL SELECT * FROM ${flows} FINAL WHERE capture_id IN ` +
+      `(SELECT ${all} FROM ${flows} WHERE final AND ${where.text} ` +
+      `UNION ALL SELECT ${all} FROM ${flows} FINAL WHERE capture_id IN ` +
       `(SELECT capture_id FROM ${captures} FINAL WHERE status IN ('QUEUED', 'RUNNING')) ` +
       `AND NOT final AND ${where.text})`
     );
@@ -370,44 +413,34 @@ export function createAnalyticsRepo(db: Db, options: AnalyticsOptions = {}): Ana
   async function filtered(
     filter: FlowFilter | null | undefined,
     prefix = 'f',
+    extra?: string,
   ): Promise<{ from: string; params: Raw }> {
     const where = compileFilter(filter, captures, prefix);
-    return { from: source(where, await anyRunning()), params: where.params };
-  }
-
-  /** Rollup-friendly filter fields: the dimensions `flows_1h` keeps (capture, app, protocol, countries, ASNs). */
-  const ROLLUP_FIELDS = new Set([
-    'datasetIds',
-    'captureIds',
-    'apps',
-    'ipProtos',
-    'countries',
-    'srcCountries',
-    'dstCountries',
-    'asns',
-    'and',
-    'or',
-  ]);
-  function rollupable(f: FlowFilter | null | undefined, asns: boolean): boolean {
-    if (f === null || f === undefined) return true;
-    return Object.entries(f).every(
-      ([k, v]) =>
-        v === null ||
-        v === undefined ||
-        (ROLLUP_FIELDS.has(k) &&
-          (k !== 'asns' || asns) &&
-          (k === 'and' || k === 'or' ? (v as FlowFilter[]).every((g) => rollupable(g, asns)) : true)),
-    );
+    const text = extra === undefined ? where.text : `${where.text} AND ${extra}`;
+    return { from: source({ ...where, text }, await anyRunning()), params: where.params };
   }
 
   /**
-   * Where a grouping query reads: the hourly rollup when the filter only touches its dimensions and
-   * no capture is running (the rollup holds final flows; its rows are ~5x fewer at 10M flows), else
-   * the flows. The expressions hide the difference (counts vs summed counts, NULL vs '').
+   * The rollup that can answer a query under this filter, if any: the first of `rollups` (smallest
+   * first) whose dimensions cover every field the filter uses, when no capture is running (rollups
+   * hold final flows only).
+   */
+  async function rollupFor(
+    filter: FlowFilter | null | undefined,
+    rollups: readonly RollupDef[],
+  ): Promise<RollupDef | undefined> {
+    if (rollups.length === 0 || (await anyRunning())) return undefined;
+    return rollups.find((r) => covers(filter, filterFields(r)));
+  }
+
+  /**
+   * Where a grouping query reads: the smallest rollup whose dimensions the filter touches and
+   * that `rollups` allows (the hourly traffic rollup is ~60x fewer rows than the flows at 10M),
+   * else the flows. The expressions hide the difference (counts vs summed counts, NULL vs '').
    */
   async function grouped(
     filter: FlowFilter | null | undefined,
-    rollup: RollupDef | null = FLOWS_1H,
+    rollups: readonly RollupDef[] = [TRAFFIC_1H, FLOWS_1H],
   ): Promise<{
     from: string;
     params: Raw;
@@ -420,9 +453,8 @@ export function createAnalyticsRepo(db: Db, options: AnalyticsOptions = {}): Ana
     text: (col: string) => string;
   }> {
     const where = compileFilter(filter, captures, 'f');
-    const running = await anyRunning();
-    const asns = rollup?.table.columns.some((c) => c.name === 'src_asn') ?? false;
-    if (rollup && !running && rollupable(filter, asns)) {
+    const rollup = await rollupFor(filter, rollups);
+    if (rollup) {
       return {
         from: `(SELECT * FROM ${db.table(rollup.table.name)} WHERE ${where.text})`,
         params: where.params,
@@ -436,7 +468,7 @@ export function createAnalyticsRepo(db: Db, options: AnalyticsOptions = {}): Ana
       };
     }
     return {
-      from: source(where, running),
+      from: source(where, await anyRunning()),
       params: where.params,
       flows: 'count()',
       flowsIf: (c) => `countIf(${c})`,
@@ -454,6 +486,7 @@ export function createAnalyticsRepo(db: Db, options: AnalyticsOptions = {}): Ana
     by: TalkerMetric,
     limit: number,
   ): Promise<Talker[]> {
+    if (await rollupFor(filter, [ADDRESSES_1H])) return talkersFromRollup(filter, end, by, limit);
     const { from, params } = await filtered(filter);
     const { join, e } = endpoints(end, ['ip', 'sent', 'received', 'packets']);
     // Rank on narrow columns first; names and places only for the few addresses shown.
@@ -478,6 +511,44 @@ export function createAnalyticsRepo(db: Db, options: AnalyticsOptions = {}): Ana
     }
     for (const r of rows) Object.assign(r, details.get(String(r.ip)) ?? {}, { ip: r.ip });
     return rows.map(talkerOf);
+  }
+
+  /** Talkers from the address rollup: one row per (capture, hour, address), roles apart. */
+  async function talkersFromRollup(
+    filter: FlowFilter | null | undefined,
+    end: End,
+    by: TalkerMetric,
+    limit: number,
+  ): Promise<Talker[]> {
+    const where = compileFilter(filter, captures, 'f');
+    const roles = end === 'SRC' ? ['src'] : end === 'DST' ? ['dst'] : ['src', 'dst'];
+    const total = (m: string) => `sum(${roles.map((r) => `${m}_as_${r}`).join(' + ')})`;
+    const rows = await query(
+      'top talkers',
+      `SELECT hex(addr) AS ip, ${total('flows')} AS flows, ${total('packets')} AS packets, ` +
+        `${total('sent')} AS sent, ${total('received')} AS received, any(country) AS country, ` +
+        'any(asn) AS asn, any(as_org) AS as_org, any(name) AS name ' +
+        `FROM ${db.table(ADDRESSES_1H.table.name)} WHERE ${where.text} GROUP BY addr HAVING flows > 0 ` +
+        `ORDER BY ${TALKER_ORDER[by]} DESC, ip LIMIT {limit:UInt32}`,
+      { ...where.params, limit: clampLimit(limit) },
+    );
+    return rows.map(talkerOf);
+  }
+
+  /** The distinct addresses (either end) of the flows a filter selects, as a subquery of `addr`. */
+  async function addresses(
+    filter: FlowFilter | null | undefined,
+    prefix: string,
+  ): Promise<{ from: string; params: Raw }> {
+    if (await rollupFor(filter, [ADDRESSES_1H])) {
+      const where = compileFilter(filter, captures, prefix);
+      return {
+        from: `(SELECT DISTINCT addr FROM ${db.table(ADDRESSES_1H.table.name)} WHERE ${where.text})`,
+        params: where.params,
+      };
+    }
+    const { from, params } = await filtered(filter, prefix);
+    return { from: `(SELECT DISTINCT arrayJoin([src_ip, dst_ip]) AS addr FROM ${from})`, params };
   }
 
   async function protocols(filter: FlowFilter | null | undefined, limit: number): Promise<ProtocolStat[]> {
@@ -526,18 +597,22 @@ export function createAnalyticsRepo(db: Db, options: AnalyticsOptions = {}): Ana
 
   return {
     async totals(filter) {
-      const { from, params } = await filtered(filter);
+      // Counts and the time span from the traffic rollup when it covers the filter; the number of
+      // distinct addresses from the address rollup (or the flows) in a second query.
+      const g = await grouped(filter, [TRAFFIC_1H]);
       const [r] = await query(
         'totals',
-        'SELECT count() AS flows, sum(packets_src + packets_dst) AS packets, sum(bytes_src) AS bytes_src, ' +
+        `SELECT ${g.flows} AS flows, ${g.packets} AS packets, sum(bytes_src) AS bytes_src, ` +
           'sum(bytes_dst) AS bytes_dst, uniq(capture_id) AS captures, ' +
-          'if(count() = 0, NULL, toString(min(first_seen))) AS first_seen, ' +
-          'if(count() = 0, NULL, toString(max(last_seen))) AS last_seen, ' +
-          'uniqArray([src_ip, dst_ip]) AS ips ' +
-          `FROM ${from}`,
-        params,
+          // `flows` is the alias above (the rollup's column of that name is shadowed).
+          'if(flows = 0, NULL, toString(min(first_seen))) AS first_seen, ' +
+          'if(flows = 0, NULL, toString(max(last_seen))) AS last_seen ' +
+          `FROM ${g.from}`,
+        g.params,
       );
-      const row = r ?? {};
+      const a = await addresses(filter, 'f');
+      const [ips] = await query('distinct addresses', `SELECT uniq(addr) AS ips FROM ${a.from}`, a.params);
+      const row: Raw = { ...r, ips: ips?.ips };
       return {
         flows: num(row.flows ?? 0),
         packets: num(row.packets ?? 0),
@@ -555,7 +630,7 @@ export function createAnalyticsRepo(db: Db, options: AnalyticsOptions = {}): Ana
     countries,
 
     async cities(filter, country, end, limit) {
-      const g = await grouped(filter, PLACES_1H);
+      const g = await grouped(filter, [PLACES_1H]);
       const { from, params } = g;
       const { join, e } = endpoints(end, ['country', 'city', 'lat', 'lon', 'sent', 'received', 'which']);
       const byCountry = country === null ? '' : 'AND country = {country:String}';
@@ -664,8 +739,8 @@ export function createAnalyticsRepo(db: Db, options: AnalyticsOptions = {}): Ana
       }
       // Whole-minute steps read the minute rollup (same buckets: flows count in their first
       // packet's minute either way); shorter steps read the flows.
-      const plan = async (rollup: RollupDef | null) => {
-        const g = await grouped(filter, rollup);
+      const plan = async (rollups: RollupDef[]) => {
+        const g = await grouped(filter, rollups);
         const [span] = await query(
           'timeline span',
           `SELECT toUnixTimestamp(min(${g.time})) AS lo, toUnixTimestamp(max(${g.time})) AS hi, ${g.flows} AS n ` +
@@ -677,8 +752,8 @@ export function createAnalyticsRepo(db: Db, options: AnalyticsOptions = {}): Ana
         const chosen = step ?? STEPS.find((s) => (hi - lo) / s < points) ?? STEPS[STEPS.length - 1]!;
         return { g, n: num(span?.n ?? 0), lo, hi, chosen };
       };
-      let p = await plan(step === null || step % 60 === 0 ? FLOWS_1M : null);
-      if (p.g.time === 'bucket' && p.chosen % 60 !== 0) p = await plan(null);
+      let p = await plan(step === null || step % 60 === 0 ? [FLOWS_1M] : []);
+      if (p.g.time === 'bucket' && p.chosen % 60 !== 0) p = await plan([]);
       const { g, n, lo, hi, chosen } = p;
       if (n === 0) return { step: step ?? 60, points: [] };
       if ((hi - lo) / chosen > 10 * points) {
@@ -821,13 +896,13 @@ export function createAnalyticsRepo(db: Db, options: AnalyticsOptions = {}): Ana
       const talkerRows = await pair(async (f) =>
         (await talkers(f, 'ANY', 'BYTES', n)).map((r) => ({ key: r.ip, v: r.bytesSent + r.bytesReceived })),
       );
-      const fa = await filtered(a, 'a');
-      const fb = await filtered(b, 'b');
+      const fa = await addresses(a, 'a');
+      const fb = await addresses(b, 'b');
       const diff = async (x: typeof fa, y: typeof fa) => {
         const rows = await query(
           'addresses that differ',
-          `SELECT hex(ip) AS ip FROM (SELECT DISTINCT arrayJoin([src_ip, dst_ip]) AS ip FROM ${x.from}) ` +
-            `WHERE ip NOT IN (SELECT arrayJoin([src_ip, dst_ip]) FROM ${y.from}) ORDER BY ip LIMIT {limit:UInt32}`,
+          `SELECT hex(addr) AS ip FROM ${x.from} WHERE addr NOT IN (SELECT addr FROM ${y.from}) ` +
+            'ORDER BY ip LIMIT {limit:UInt32}',
           { ...fa.params, ...fb.params, limit: n },
         );
         return rows.map((r) => ipText(r.ip));
@@ -842,20 +917,37 @@ export function createAnalyticsRepo(db: Db, options: AnalyticsOptions = {}): Ana
     },
 
     async flowPage(filter, { orderBy, limit, offset }) {
-      const { from, params } = await filtered(filter);
-      const order = orderBy
-        ? `${ORDER_SQL[orderBy.field]} ${orderBy.direction === 'ASC' ? 'ASC' : 'DESC'}, `
-        : 'first_seen DESC, ';
-      if (orderBy && !ORDER_SQL[orderBy.field]) {
-        throw new StoreError('INVALID_ARGUMENT', `cannot order by ${String(orderBy.field)}`);
+      const field = orderBy?.field ?? 'FIRST_SEEN';
+      const direction: OrderDirection = orderBy?.direction === 'ASC' ? 'ASC' : 'DESC';
+      const expr = ORDER_SQL[field];
+      if (!expr) throw new StoreError('INVALID_ARGUMENT', `cannot order by ${String(field)}`);
+      const size = clampLimit(limit);
+      if (!Number.isSafeInteger(offset) || offset < 0) {
+        throw new StoreError('INVALID_ARGUMENT', `offset must be a whole number, got ${offset}`);
       }
-      // One query: fetching keys first and whole rows by key after measured slower here (the
-      // lookup of 100 scattered keys scans more granules than it saves).
+      // The page's last value first (see THRESHOLD_FIELDS), then the page among the rows at or
+      // past it: the second query reads a few granules instead of every row's tie-breakers.
+      let bound: string | undefined;
+      let boundParams: Raw = {};
+      const threshold = THRESHOLD_FIELDS[field];
+      if (threshold?.directions.includes(direction)) {
+        const { from, params } = await filtered(filter);
+        const [t] = await query(
+          'flows page threshold',
+          `SELECT toString(${expr}) AS t FROM ${from} ORDER BY ${expr} ${direction} LIMIT 1 OFFSET {n:UInt64}`,
+          { ...params, n: offset + size - 1 },
+        );
+        if (t) {
+          bound = `${expr} ${direction === 'DESC' ? '>=' : '<='} {bound:${threshold.type}}`;
+          boundParams = { bound: String(t.t) };
+        }
+      }
+      const { from, params } = await filtered(filter, 'f', bound);
       const rows = await query(
         'flows page',
-        `SELECT ${FLOW_SELECT} FROM ${from} ORDER BY ${order}capture_id, flow_id ` +
+        `SELECT ${FLOW_SELECT} FROM ${from} ORDER BY ${expr} ${direction}, capture_id, flow_id ` +
           'LIMIT {limit:UInt32} OFFSET {offset:UInt64}',
-        { ...params, limit: clampLimit(limit), offset },
+        { ...params, ...boundParams, limit: size, offset },
       );
       return rows.map(rowToFlow);
     },

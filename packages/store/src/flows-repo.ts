@@ -93,7 +93,7 @@ const COLUMN_VALUES: Readonly<Record<string, Getter>> = {
   dst_as_org: (f) => f.dst_as_org,
 };
 
-const COLUMNS = FLOWS.columns.map((c) => c.name);
+const COLUMNS = FLOWS.columns.filter((c) => c.materialized === undefined).map((c) => c.name);
 const GETTERS: Getter[] = COLUMNS.map((name) => {
   const g = COLUMN_VALUES[name];
   if (!g) throw new Error(`flows column ${name} has no value in flows-repo.ts`);
@@ -129,6 +129,7 @@ export const FLOW_SELECT = [
   'hex(dst_ip) AS dst_ip_hex',
   'dst_port',
   ...FLOWS.columns
+    .filter((c) => c.materialized === undefined)
     .map((c) => c.name)
     .filter(
       (n) =>

@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { type Db, dedupSettings } from './db.ts';
 import { StoreError, storeError } from './errors.ts';
-import { type ColumnDef, ROLLUPS, type RollupDef, TABLES, type TableDef } from './schema.ts';
+import { type ColumnDef, type IndexDef, ROLLUPS, type RollupDef, TABLES, type TableDef } from './schema.ts';
 
 /**
  * Migrations as code, as Akvorado does: no migrations table; each step looks at what exists
@@ -10,7 +10,9 @@ import { type ColumnDef, ROLLUPS, type RollupDef, TABLES, type TableDef } from '
  * - database: created when missing.
  * - base tables (captures, flows, dns_names): created when missing; a missing column is added
  *   (ALTER TABLE ADD COLUMN ... AFTER its predecessor), a column of another type is converted
- *   (MODIFY COLUMN), a tracked MergeTree setting is set (MODIFY SETTING). A different engine or
+ *   (MODIFY COLUMN), a tracked MergeTree setting is set (MODIFY SETTING), a missing skipping
+ *   index is added and built (settings given only at creation, such as index_granularity, stay as
+ *   the table was created). A different engine or
  *   sorting key cannot be changed in place: SCHEMA_CONFLICT, with what differs. Columns that exist
  *   but are no longer wanted are left alone.
  * - rollups: a table and its materialized view carry a hash of their definition in their COMMENT;
@@ -78,14 +80,24 @@ async function columnInfo(db: Db, table: string): Promise<ColumnInfo[]> {
 }
 
 function columnSql(c: ColumnDef): string {
-  return `\`${c.name}\` ${c.type}${c.default !== undefined ? ` DEFAULT ${c.default}` : ''}`;
+  const expr =
+    c.materialized !== undefined
+      ? ` MATERIALIZED ${c.materialized}`
+      : c.default !== undefined
+        ? ` DEFAULT ${c.default}`
+        : '';
+  return `\`${c.name}\` ${c.type}${expr}`;
+}
+
+function indexSql(i: IndexDef): string {
+  return `INDEX \`${i.name}\` ${i.expr} TYPE ${i.type} GRANULARITY 1`;
 }
 
 function createTableSql(db: Db, def: TableDef, comment?: string): string {
-  const settings = Object.entries(def.settings).map(([k, v]) => `${k} = ${v}`);
+  const settings = Object.entries({ ...def.createSettings, ...def.settings }).map(([k, v]) => `${k} = ${v}`);
   return [
     `CREATE TABLE IF NOT EXISTS ${db.table(def.name)} (`,
-    def.columns.map((c) => `  ${columnSql(c)}`).join(',\n'),
+    [...def.columns.map(columnSql), ...(def.indexes ?? []).map(indexSql)].map((l) => `  ${l}`).join(',\n'),
     `) ENGINE = ${def.engine}`,
     def.partitionBy ? `PARTITION BY ${def.partitionBy}` : '',
     `ORDER BY ${def.orderBy}`,
@@ -156,6 +168,32 @@ async function ensureTable(db: Db, def: TableDef, applied: string[]): Promise<vo
       `ALTER TABLE ${db.table(def.name)} MODIFY SETTING ${name} = ${Number(value)}`,
     );
     applied.push(`set ${def.name}.${name} = ${value}`);
+  }
+  await ensureIndexes(db, def, applied);
+}
+
+/** Adds the skipping indexes a table lacks and builds them for the rows it already holds. */
+async function ensureIndexes(db: Db, def: TableDef, applied: string[]): Promise<void> {
+  if (!def.indexes?.length) return;
+  const found = await db.rows<{ name: string }>(
+    `looking up the indexes of ${def.name}`,
+    'SELECT name FROM system.data_skipping_indices WHERE database = {db:String} AND table = {table:String}',
+    { db: db.database, table: def.name },
+  );
+  const existing = new Set(found.map((r) => r.name));
+  for (const index of def.indexes) {
+    if (existing.has(index.name)) continue;
+    await db.command(
+      `adding index ${def.name}.${index.name}`,
+      `ALTER TABLE ${db.table(def.name)} ADD ${indexSql(index)}`,
+    );
+    await db.command(
+      `building index ${def.name}.${index.name}`,
+      `ALTER TABLE ${db.table(def.name)} MATERIALIZE INDEX \`${index.name}\``,
+      undefined,
+      { mutations_sync: '2' },
+    );
+    applied.push(`add index ${def.name}.${index.name}`);
   }
 }
 

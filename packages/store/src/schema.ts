@@ -13,6 +13,16 @@ export interface ColumnDef {
   type: string;
   /** DEFAULT expression, for columns added to tables that already hold rows. */
   default?: string;
+  /** MATERIALIZED expression: computed at insert, not part of `SELECT *` nor of inserts. */
+  materialized?: string;
+}
+
+/** A data-skipping index, e.g. a minmax over a sortable expression. */
+export interface IndexDef {
+  name: string;
+  expr: string;
+  /** As system.data_skipping_indices.type_full prints it, e.g. `minmax`. */
+  type: string;
 }
 
 export interface TableDef {
@@ -27,6 +37,10 @@ export interface TableDef {
   partitionBy?: string;
   /** MergeTree settings that a migration keeps in step (MODIFY SETTING). */
   settings: Readonly<Record<string, number>>;
+  /** Settings given only when the table is created (ClickHouse cannot change them later). */
+  createSettings?: Readonly<Record<string, number>>;
+  /** Skipping indexes; a migration adds (and materializes) missing ones. */
+  indexes?: readonly IndexDef[];
 }
 
 /** A rollup: a SummingMergeTree fed by a materialized view over `flows`. */
@@ -130,6 +144,10 @@ export const FLOWS: TableDef = {
     { name: 'dst_asn', type: 'Nullable(UInt32)' },
     { name: 'src_as_org', type: 'LowCardinality(Nullable(String))' },
     { name: 'dst_as_org', type: 'LowCardinality(Nullable(String))' },
+    // Both directions summed once at insert: the default sorts of the flow table read one column
+    // instead of two, and their minmax indexes let a top-N page skip most granules.
+    { name: 'bytes', type: 'UInt64', materialized: 'bytes_src + bytes_dst' },
+    { name: 'packets', type: 'UInt64', materialized: 'packets_src + packets_dst' },
   ],
   engine: 'ReplacingMergeTree(version)',
   // first_seen is part of the flow's identity (flow_id hashes the 5-tuple and the first packet's
@@ -138,6 +156,23 @@ export const FLOWS: TableDef = {
   orderBy: '(capture_id, first_seen, flow_id)',
   sortingKey: 'capture_id, first_seen, flow_id',
   settings: { non_replicated_deduplication_window: DEDUP_WINDOW },
+  // Smaller granules than the default 8192: a flows page reads its 100 rows' other columns one
+  // granule each, which costs ~3x less at 1024 rows; full scans go ~20% slower, and most of those
+  // read the rollups instead.
+  createSettings: { index_granularity: 1024 },
+  // Minmax per granule: a time range (`last_seen >= from`) and a top-N page by a sortable
+  // quantity (analytics-repo's threshold) read only the granules that can hold a match.
+  indexes: [
+    'last_seen',
+    'first_seen',
+    'duration',
+    'bytes',
+    'packets',
+    'bytes_src',
+    'bytes_dst',
+    'packets_src',
+    'packets_dst',
+  ].map((c) => ({ name: `${c}_minmax`, expr: c, type: 'minmax' })),
 };
 
 /** Names learned from DNS answers; `ip_version` says whether `ip` prints as IPv4 (A) or IPv6 (AAAA). */
@@ -239,6 +274,112 @@ function rollup(name: string, bucket: string, kind: 'networks' | 'places' = 'net
 }
 
 export const FLOWS_1M = rollup('flows_1m', 'toStartOfMinute');
+
+/**
+ * The smallest rollup: no ASNs and no cities (at 10M flows ~170k rows against flows_1h's 1.8M), so
+ * the overview, protocol and country queries read it unless a filter names an ASN. With no
+ * column list SummingMergeTree sums every number and merges `first_seen`/`last_seen` by their
+ * SimpleAggregateFunction, so the totals' time span comes from here too.
+ */
+export const TRAFFIC_1H: RollupDef = {
+  table: {
+    name: 'traffic_1h',
+    columns: [
+      { name: 'capture_id', type: 'String' },
+      { name: 'bucket', type: "DateTime('UTC')" },
+      { name: 'app', type: 'LowCardinality(String)' },
+      { name: 'ip_proto', type: 'UInt8' },
+      { name: 'src_country', type: 'LowCardinality(String)' },
+      { name: 'dst_country', type: 'LowCardinality(String)' },
+      { name: 'flows', type: 'UInt64' },
+      { name: 'packets', type: 'UInt64' },
+      { name: 'bytes', type: 'UInt64' },
+      { name: 'bytes_src', type: 'UInt64' },
+      { name: 'bytes_dst', type: 'UInt64' },
+      { name: 'first_seen', type: "SimpleAggregateFunction(min, DateTime64(9, 'UTC'))" },
+      { name: 'last_seen', type: "SimpleAggregateFunction(max, DateTime64(9, 'UTC'))" },
+    ],
+    engine: 'SummingMergeTree',
+    orderBy: '(capture_id, bucket, app, ip_proto, src_country, dst_country)',
+    sortingKey: 'capture_id, bucket, app, ip_proto, src_country, dst_country',
+    settings: { non_replicated_deduplication_window: DEDUP_WINDOW },
+  },
+  view: 'traffic_1h_mv',
+  select: [
+    'SELECT',
+    '  capture_id,',
+    "  toDateTime(toStartOfHour(flows.first_seen), 'UTC') AS bucket,",
+    '  app,',
+    '  ip_proto,',
+    "  ifNull(src_country, '') AS src_country,",
+    "  ifNull(dst_country, '') AS dst_country,",
+    '  toUInt64(count()) AS flows,',
+    '  toUInt64(sum(packets_src + packets_dst)) AS packets,',
+    '  toUInt64(sum(flows.bytes_src + flows.bytes_dst)) AS bytes,',
+    '  toUInt64(sum(flows.bytes_src)) AS bytes_src,',
+    '  toUInt64(sum(flows.bytes_dst)) AS bytes_dst,',
+    '  min(flows.first_seen) AS first_seen,',
+    '  max(flows.last_seen) AS last_seen',
+    'FROM {db}.flows',
+    'WHERE final',
+    'GROUP BY capture_id, bucket, app, ip_proto, src_country, dst_country',
+  ].join('\n'),
+};
+
+/**
+ * One row per (capture, hour, address), both roles kept apart: top talkers, flows per IP and the
+ * number of distinct addresses read ~4x fewer rows than the flows' two ends, already grouped.
+ * Each address's country, AS and a server name it answered to ride along (any non-NULL value).
+ */
+const ROLES = [
+  ['src', 1, 'flows.bytes_src', 'flows.bytes_dst'],
+  ['dst', 2, 'flows.bytes_dst', 'flows.bytes_src'],
+] as const;
+export const ADDRESSES_1H: RollupDef = {
+  table: {
+    name: 'addresses_1h',
+    columns: [
+      { name: 'capture_id', type: 'String' },
+      { name: 'bucket', type: "DateTime('UTC')" },
+      { name: 'addr', type: 'IPv6' },
+      ...ROLES.flatMap(([r]) => [
+        { name: `flows_as_${r}`, type: 'UInt64' },
+        { name: `packets_as_${r}`, type: 'UInt64' },
+        { name: `sent_as_${r}`, type: 'UInt64' },
+        { name: `received_as_${r}`, type: 'UInt64' },
+      ]),
+      { name: 'country', type: 'SimpleAggregateFunction(any, Nullable(String))' },
+      { name: 'asn', type: 'SimpleAggregateFunction(any, Nullable(UInt32))' },
+      { name: 'as_org', type: 'SimpleAggregateFunction(any, Nullable(String))' },
+      { name: 'name', type: 'SimpleAggregateFunction(any, Nullable(String))' },
+    ],
+    engine: 'SummingMergeTree',
+    orderBy: '(capture_id, bucket, addr)',
+    sortingKey: 'capture_id, bucket, addr',
+    settings: { non_replicated_deduplication_window: DEDUP_WINDOW },
+  },
+  view: 'addresses_1h_mv',
+  select: [
+    'SELECT',
+    '  capture_id,',
+    "  toDateTime(toStartOfHour(flows.first_seen), 'UTC') AS bucket,",
+    '  e.1 AS addr,',
+    ...ROLES.flatMap(([r, i, sent, received]) => [
+      `  toUInt64(countIf(e.2 = ${i})) AS flows_as_${r},`,
+      `  toUInt64(sumIf(packets_src + packets_dst, e.2 = ${i})) AS packets_as_${r},`,
+      `  toUInt64(sumIf(${sent}, e.2 = ${i})) AS sent_as_${r},`,
+      `  toUInt64(sumIf(${received}, e.2 = ${i})) AS received_as_${r},`,
+    ]),
+    '  CAST(any(e.3) AS Nullable(String)) AS country,',
+    '  any(e.4) AS asn,',
+    '  CAST(any(e.5) AS Nullable(String)) AS as_org,',
+    '  CAST(anyIf(server_name, e.2 = 2) AS Nullable(String)) AS name',
+    'FROM {db}.flows',
+    'ARRAY JOIN [(src_ip, 1, src_country, src_asn, src_as_org), (dst_ip, 2, dst_country, dst_asn, dst_as_org)] AS e',
+    'WHERE final',
+    'GROUP BY capture_id, bucket, addr',
+  ].join('\n'),
+};
 export const FLOWS_1H = rollup('flows_1h', 'toStartOfHour');
 export const PLACES_1H = rollup('places_1h', 'toStartOfHour', 'places');
 
@@ -281,4 +422,4 @@ export const API_TOKENS: TableDef = {
 };
 
 export const TABLES: readonly TableDef[] = [CAPTURES, FLOWS, DNS_NAMES, DATASETS, API_TOKENS];
-export const ROLLUPS: readonly RollupDef[] = [FLOWS_1M, FLOWS_1H, PLACES_1H];
+export const ROLLUPS: readonly RollupDef[] = [FLOWS_1M, FLOWS_1H, PLACES_1H, TRAFFIC_1H, ADDRESSES_1H];

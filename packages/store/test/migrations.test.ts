@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { after, test } from 'node:test';
 import { StoreError } from '../src/errors.ts';
-import { DEDUP_WINDOW, ROLLUPS, TABLES } from '../src/schema.ts';
+import { DEDUP_WINDOW, FLOWS, ROLLUPS, TABLES } from '../src/schema.ts';
 import { execForTest, openTestStore, queryForTest, sampleFlow, type TestStore } from '../src/testing.ts';
 
 const open: TestStore[] = [];
@@ -45,7 +45,22 @@ test('a fresh database gets every table; running the migrations again changes no
     'create rollup flows_1m',
     'create rollup flows_1h',
     'create rollup places_1h',
+    'create rollup traffic_1h',
+    'create rollup addresses_1h',
   ]);
+  const indexes = await queryForTest<{ name: string; expr: string }>(
+    first,
+    `SELECT name, expr FROM system.data_skipping_indices WHERE database = '${first.database}' AND table = 'flows' ORDER BY name`,
+  );
+  assert.deepEqual(
+    indexes.map((i) => i.name),
+    FLOWS.indexes!.map((i) => i.name).sort(),
+  );
+  const [created] = await queryForTest<{ engine_full: string }>(
+    first,
+    `SELECT engine_full FROM system.tables WHERE database = '${first.database}' AND name = 'flows'`,
+  );
+  assert.match(created!.engine_full, /index_granularity = 1024/);
   for (const def of [...TABLES, ...ROLLUPS.map((r) => r.table)]) {
     assert.deepEqual(
       await columnsOf(first, def.name),
@@ -75,8 +90,13 @@ test('an old schema is migrated forward and keeps its rows', async () => {
     'add column flows.dst_as_org LowCardinality(Nullable(String))',
     `set flows.non_replicated_deduplication_window = ${DEDUP_WINDOW}`,
     'add column dns_names.ip_version UInt8',
+    'add column flows.bytes UInt64',
+    'add index flows.bytes_minmax',
+    'add index flows.last_seen_minmax',
     'rebuild rollup flows_1m',
     'create rollup flows_1h',
+    'create rollup traffic_1h',
+    'create rollup addresses_1h',
   ]) {
     assert.ok(applied.includes(step), `applied ${step}; got ${JSON.stringify(applied)}`);
   }
@@ -111,6 +131,22 @@ test('an old schema is migrated forward and keeps its rows', async () => {
     `SELECT sum(flows) AS flows, sum(packets) AS packets, sum(bytes) AS bytes FROM \`${store.database}\`.flows_1m`,
   );
   assert.deepEqual(rollup, [{ flows: 1, packets: 4, bytes: 360 }]);
+  const traffic = await queryForTest(
+    store,
+    `SELECT sum(flows) AS flows, sum(packets) AS packets, sum(bytes) AS bytes FROM \`${store.database}\`.traffic_1h`,
+  );
+  assert.deepEqual(traffic, [{ flows: 1, packets: 4, bytes: 360 }]);
+  const ends = await queryForTest(
+    store,
+    `SELECT toString(addr) AS addr, flows_as_src, flows_as_dst FROM \`${store.database}\`.addresses_1h ORDER BY addr`,
+  );
+  assert.equal(ends.length, 2, 'both ends of the one flow');
+  // The new materialized column is computed for the rows that predate it.
+  const [sized] = await queryForTest<{ bytes: number; packets: number }>(
+    store,
+    `SELECT bytes, packets FROM \`${store.database}\`.flows FINAL WHERE capture_id = 'old'`,
+  );
+  assert.deepEqual(sized, { bytes: 360, packets: 4 });
 
   // Dedup tokens work on the migrated table (its dedup window was set by the migration).
   const batch = [sampleFlow({ capture_id: 'old', flow_id: 'f2' })];
