@@ -222,11 +222,14 @@ describe('aggregates agree with capstream flows computed offline', () => {
       'ANY',
     ]
       .flatMap((e) => ['FLOWS', 'BYTES_SENT', 'BYTES_RECEIVED'].map((b) => talkers(e, b)))
+      .join(' ')} durationHistogram(filter: $f) { label flows byApp { app flows } } ${['SRC', 'DST', 'ANY']
+      .map((e) => `ports_${e}: portRanges(filter: $f, end: ${e}) { label flows bytes }`)
       .join(' ')} }`;
     const rolled = await ok<Record<string, unknown>>(query, { f: f() });
     const scanned = await ok<Record<string, unknown>>(query, { f: viaFlows });
     assert.deepEqual(rolled, scanned);
     assert.ok((rolled.SRC_FLOWS as unknown[]).length > 0);
+    assert.ok((rolled.ports_ANY as { flows: number }[]).some((r) => r.flows > 0));
   });
 
   test('duration histogram, port ranges, day × hour and the timeline', async () => {

@@ -1,11 +1,20 @@
 import type { EnrichedFlow } from '@capstream/pipeline';
 import type { ClickHouseSettings } from '@clickhouse/client';
+import { DURATION_BUCKETS, durationBucketSql, PORT_RANGES, portRangeSql } from './buckets.ts';
 import { ipFromHex, num, numOrNull } from './convert.ts';
 import type { Db } from './db.ts';
 import { StoreError } from './errors.ts';
 import { cidrRange, compileFilter, type FlowFilter, type Sql } from './flow-filter.ts';
 import { FLOW_SELECT, rowToFlow } from './flows-repo.ts';
-import { ADDRESSES_1H, FLOWS_1H, FLOWS_1M, PLACES_1H, type RollupDef, TRAFFIC_1H } from './schema.ts';
+import {
+  ADDRESSES_1H,
+  FLOWS_1H,
+  FLOWS_1M,
+  PLACES_1H,
+  type RollupDef,
+  SHAPES_1H,
+  TRAFFIC_1H,
+} from './schema.ts';
 
 export type End = 'SRC' | 'DST' | 'ANY';
 export type TalkerMetric = 'FLOWS' | 'BYTES' | 'BYTES_SENT' | 'BYTES_RECEIVED' | 'PACKETS';
@@ -210,32 +219,7 @@ export interface FlowPageOptions {
   offset: number;
 }
 
-/** The CapAnalysis duration buckets. */
-export const DURATION_BUCKETS: readonly { label: string; maxSeconds: number | null }[] = [
-  { label: '1s', maxSeconds: 1 },
-  { label: '2s', maxSeconds: 2 },
-  { label: '5s', maxSeconds: 5 },
-  { label: '10s', maxSeconds: 10 },
-  { label: '30s', maxSeconds: 30 },
-  { label: '1m', maxSeconds: 60 },
-  { label: '2m', maxSeconds: 120 },
-  { label: '3m', maxSeconds: 180 },
-  { label: '10m', maxSeconds: 600 },
-  { label: '30m', maxSeconds: 1800 },
-  { label: '1h', maxSeconds: 3600 },
-  { label: 'more', maxSeconds: null },
-];
-
-export const PORT_RANGES: readonly { label: string; from: number; to: number }[] = [
-  { label: '0-1023', from: 0, to: 1023 },
-  { label: '1024-4999', from: 1024, to: 4999 },
-  { label: '5000-9999', from: 5000, to: 9999 },
-  { label: '10000-19999', from: 10000, to: 19999 },
-  { label: '20000-29999', from: 20000, to: 29999 },
-  { label: '30000-39999', from: 30000, to: 39999 },
-  { label: '40000-49151', from: 40000, to: 49151 },
-  { label: '49152-65535', from: 49152, to: 65535 },
-];
+export { DURATION_BUCKETS, PORT_RANGES } from './buckets.ts';
 
 /** Steps a timeline may take (seconds): the smallest that keeps the points under the maximum. */
 const STEPS = [
@@ -451,6 +435,8 @@ export function createAnalyticsRepo(db: Db, options: AnalyticsOptions = {}): Ana
     time: string;
     known: (col: string) => string;
     text: (col: string) => string;
+    /** The rollup read, if any. */
+    rollup?: RollupDef;
   }> {
     const where = compileFilter(filter, captures, 'f');
     const rollup = await rollupFor(filter, rollups);
@@ -465,6 +451,7 @@ export function createAnalyticsRepo(db: Db, options: AnalyticsOptions = {}): Ana
         time: 'bucket',
         known: (c) => `${c} != ''`,
         text: (c) => c,
+        rollup,
       };
     }
     return {
@@ -523,16 +510,25 @@ export function createAnalyticsRepo(db: Db, options: AnalyticsOptions = {}): Ana
     const where = compileFilter(filter, captures, 'f');
     const roles = end === 'SRC' ? ['src'] : end === 'DST' ? ['dst'] : ['src', 'dst'];
     const total = (m: string) => `sum(${roles.map((r) => `${m}_as_${r}`).join(' + ')})`;
+    const table = db.table(ADDRESSES_1H.table.name);
+    // Rank on the numbers; the text columns only for the addresses shown (3x faster at 10M).
     const rows = await query(
       'top talkers',
       `SELECT hex(addr) AS ip, ${total('flows')} AS flows, ${total('packets')} AS packets, ` +
-        `${total('sent')} AS sent, ${total('received')} AS received, any(country) AS country, ` +
-        'any(asn) AS asn, any(as_org) AS as_org, any(name) AS name ' +
-        `FROM ${db.table(ADDRESSES_1H.table.name)} WHERE ${where.text} GROUP BY addr HAVING flows > 0 ` +
+        `${total('sent')} AS sent, ${total('received')} AS received ` +
+        `FROM ${table} WHERE ${where.text} GROUP BY addr HAVING flows > 0 ` +
         `ORDER BY ${TALKER_ORDER[by]} DESC, ip LIMIT {limit:UInt32}`,
       { ...where.params, limit: clampLimit(limit) },
     );
-    return rows.map(talkerOf);
+    if (rows.length === 0) return [];
+    const found = await query(
+      'talker details',
+      'SELECT hex(addr) AS ip, any(country) AS country, any(asn) AS asn, any(as_org) AS as_org, any(name) AS name ' +
+        `FROM ${table} WHERE addr IN {addrs:Array(IPv6)} AND ${where.text} GROUP BY addr`,
+      { ...where.params, addrs: rows.map((r) => ipText(r.ip)) },
+    );
+    const details = new Map(found.map((d) => [String(d.ip), d]));
+    return rows.map((r) => talkerOf({ ...r, ...details.get(String(r.ip)), ip: r.ip }));
   }
 
   /** The distinct addresses (either end) of the flows a filter selects, as a subquery of `addr`. */
@@ -692,19 +688,17 @@ export function createAnalyticsRepo(db: Db, options: AnalyticsOptions = {}): Ana
     },
 
     async durationHistogram(filter) {
-      const { from, params } = await filtered(filter);
-      const cases = DURATION_BUCKETS.slice(0, -1)
-        .map((b, i) => `duration <= ${b.maxSeconds}, ${i}`)
-        .join(', ');
+      const g = await grouped(filter, [SHAPES_1H]);
+      const bucket = g.rollup ? 'duration_bucket' : durationBucketSql('duration');
       const rows = await query(
         'duration histogram',
-        `SELECT multiIf(${cases}, ${DURATION_BUCKETS.length - 1}) AS bucket, app, count() AS flows ` +
-          `FROM ${from} GROUP BY bucket, app ORDER BY bucket, flows DESC, app`,
-        params,
+        `SELECT ${bucket} AS b, app, ${g.flows} AS flows ` +
+          `FROM ${g.from} GROUP BY b, app ORDER BY b, flows DESC, app`,
+        g.params,
       );
       const out: DurationBucket[] = DURATION_BUCKETS.map((b) => ({ ...b, flows: 0, byApp: [] }));
       for (const r of rows) {
-        const b = out[num(r.bucket)]!;
+        const b = out[num(r.b)]!;
         b.flows += num(r.flows);
         b.byApp.push({ app: String(r.app), flows: num(r.flows) });
       }
@@ -712,18 +706,18 @@ export function createAnalyticsRepo(db: Db, options: AnalyticsOptions = {}): Ana
     },
 
     async portRanges(filter, end) {
-      const { from, params } = await filtered(filter);
-      const port = end === 'SRC' ? ['src_port'] : end === 'DST' ? ['dst_port'] : ['src_port', 'dst_port'];
-      const cases = PORT_RANGES.map((r, i) => `p <= ${r.to}, ${i}`).join(', ');
+      const g = await grouped(filter, [SHAPES_1H]);
+      const ends = end === 'SRC' ? ['src'] : end === 'DST' ? ['dst'] : ['src', 'dst'];
+      const ranges = ends.map((e) => (g.rollup ? `${e}_port_range` : portRangeSql(`${e}_port`)));
       const rows = await query(
         'port ranges',
-        `SELECT multiIf(${cases}, -1) AS bucket, count() AS flows, sum(bytes_src + bytes_dst) AS bytes ` +
-          `FROM ${from} ARRAY JOIN [${port.join(', ')}] AS p WHERE p IS NOT NULL GROUP BY bucket`,
-        params,
+        `SELECT r, ${g.flows} AS flows, ${g.bytes} AS bytes ` +
+          `FROM ${g.from} ARRAY JOIN [${ranges.join(', ')}] AS r WHERE r >= 0 GROUP BY r`,
+        g.params,
       );
       const out: PortRangeCount[] = PORT_RANGES.map((r) => ({ ...r, flows: 0, bytes: 0 }));
       for (const r of rows) {
-        const b = out[num(r.bucket)];
+        const b = out[num(r.r)];
         if (b) {
           b.flows = num(r.flows);
           b.bytes = num(r.bytes);

@@ -46,6 +46,7 @@ test('a fresh database gets every table; running the migrations again changes no
     'create rollup flows_1h',
     'create rollup places_1h',
     'create rollup traffic_1h',
+    'create rollup shapes_1h',
     'create rollup addresses_1h',
   ]);
   const indexes = await queryForTest<{ name: string; expr: string }>(
