@@ -338,6 +338,25 @@ function covers(f: FlowFilter | null | undefined, fields: ReadonlySet<string>): 
   );
 }
 
+/**
+ * The first bucket boundary at or after (`up`) or at or before a time, in ms; null when the text
+ * has no explicit zone (ClickHouse reads it as UTC, Date.parse as local time) or does not parse.
+ */
+function bucketEdge(text: string, step: number, up: boolean): number | null {
+  if (!/(Z|[+-]\d{2}:?\d{2})$/.test(text)) return null;
+  const ms = Date.parse(text);
+  if (Number.isNaN(ms)) return null;
+  const down = Math.floor(ms / step) * step;
+  // Date.parse keeps milliseconds; a nonzero digit past them puts the time after `down`.
+  const finer = /\.\d{3}\d*[1-9]/.test(text);
+  return up && (down !== ms || finer) ? down + step : down;
+}
+
+/** Milliseconds since the epoch as ClickHouse DateTime text (UTC). */
+function chTime(ms: number): string {
+  return new Date(ms).toISOString().slice(0, 19).replace('T', ' ');
+}
+
 function clampLimit(n: number, max = 10_000): number {
   if (!Number.isInteger(n) || n < 1 || n > max) {
     throw new StoreError('INVALID_ARGUMENT', `limit must be an integer 1..${max}, got ${n}`);
@@ -405,16 +424,63 @@ export function createAnalyticsRepo(db: Db, options: AnalyticsOptions = {}): Ana
   }
 
   /**
-   * The rollup that can answer a query under this filter, if any: the first of `rollups` (smallest
-   * first) whose dimensions cover every field the filter uses, when no capture is running (rollups
-   * hold final flows only).
+   * Rollup rows that answer a query under this filter, if any: from the first of `rollups`
+   * (smallest first) whose dimensions cover every field the filter uses, when no capture is running
+   * (rollups hold final flows only). A time range (`from`/`to`, whose overlap test needs each
+   * flow's last packet) is split: the whole buckets inside it come from the rollup, and the flows
+   * at its edges (in a partial bucket, or started before `from` and still active) are rolled up
+   * on the fly by the rollup's own SELECT, so the sum is exact.
    */
-  async function rollupFor(
+  async function rolledUp(
     filter: FlowFilter | null | undefined,
     rollups: readonly RollupDef[],
-  ): Promise<RollupDef | undefined> {
+    prefix = 'f',
+  ): Promise<{ rollup: RollupDef; from: string; params: Raw } | undefined> {
     if (rollups.length === 0 || (await anyRunning())) return undefined;
-    return rollups.find((r) => covers(filter, filterFields(r)));
+    const whole = rollups.find((r) => covers(filter, filterFields(r)));
+    if (whole) {
+      const where = compileFilter(filter, captures, prefix);
+      return {
+        rollup: whole,
+        from: `(SELECT * FROM ${db.table(whole.table.name)} WHERE ${where.text})`,
+        params: where.params,
+      };
+    }
+    if (!filter || (filter.from == null && filter.to == null)) return undefined;
+    const rest: FlowFilter = { ...filter, from: null, to: null };
+    const rollup = rollups.find((r) => covers(rest, filterFields(r)));
+    if (!rollup) return undefined;
+    const step = rollup.bucketSeconds * 1000;
+    const lo = filter.from == null ? undefined : bucketEdge(filter.from, step, true);
+    const hi = filter.to == null ? undefined : bucketEdge(filter.to, step, false);
+    if (lo === null || hi === null || (lo !== undefined && hi !== undefined && lo >= hi)) return undefined;
+    const bounds: Raw = {};
+    const inside = (col: string, type: string) =>
+      [
+        lo === undefined ? '' : `${col} >= {${prefix}lo:${type}}`,
+        hi === undefined ? '' : `${col} < {${prefix}hi:${type}}`,
+      ]
+        .filter((c) => c !== '')
+        .join(' AND ');
+    if (lo !== undefined) bounds[`${prefix}lo`] = chTime(lo);
+    if (hi !== undefined) bounds[`${prefix}hi`] = chTime(hi);
+    const where = compileFilter(rest, captures, prefix);
+    const edges = compileFilter(filter, captures, `${prefix}e`);
+    const columns = rollup.table.columns.map((c) => `\`${c.name}\``).join(', ');
+    const edgeRows = rollup.select
+      .replaceAll('{db}', `\`${db.database}\``)
+      .replace(
+        `FROM \`${db.database}\`.flows`,
+        `FROM (SELECT *, bytes, packets FROM ${flows} WHERE final AND ${edges.text} ` +
+          `AND NOT (${inside('first_seen', "DateTime64(9, 'UTC')")})) AS flows`,
+      );
+    return {
+      rollup,
+      from:
+        `(SELECT ${columns} FROM ${db.table(rollup.table.name)} WHERE ${where.text} ` +
+        `AND ${inside('bucket', "DateTime('UTC')")} UNION ALL SELECT ${columns} FROM (${edgeRows}))`,
+      params: { ...where.params, ...edges.params, ...bounds },
+    };
   }
 
   /**
@@ -438,12 +504,11 @@ export function createAnalyticsRepo(db: Db, options: AnalyticsOptions = {}): Ana
     /** The rollup read, if any. */
     rollup?: RollupDef;
   }> {
-    const where = compileFilter(filter, captures, 'f');
-    const rollup = await rollupFor(filter, rollups);
-    if (rollup) {
+    const rolled = await rolledUp(filter, rollups);
+    if (rolled) {
       return {
-        from: `(SELECT * FROM ${db.table(rollup.table.name)} WHERE ${where.text})`,
-        params: where.params,
+        from: rolled.from,
+        params: rolled.params,
         flows: 'sum(flows)',
         flowsIf: (c) => `sumIf(flows, ${c})`,
         packets: 'sum(packets)',
@@ -451,9 +516,10 @@ export function createAnalyticsRepo(db: Db, options: AnalyticsOptions = {}): Ana
         time: 'bucket',
         known: (c) => `${c} != ''`,
         text: (c) => c,
-        rollup,
+        rollup: rolled.rollup,
       };
     }
+    const where = compileFilter(filter, captures, 'f');
     return {
       from: source(where, await anyRunning()),
       params: where.params,
@@ -473,7 +539,8 @@ export function createAnalyticsRepo(db: Db, options: AnalyticsOptions = {}): Ana
     by: TalkerMetric,
     limit: number,
   ): Promise<Talker[]> {
-    if (await rollupFor(filter, [ADDRESSES_1H])) return talkersFromRollup(filter, end, by, limit);
+    const rolled = await rolledUp(filter, [ADDRESSES_1H]);
+    if (rolled) return talkersFromRollup(rolled, end, by, limit);
     const { from, params } = await filtered(filter);
     const { join, e } = endpoints(end, ['ip', 'sent', 'received', 'packets']);
     // Rank on narrow columns first; names and places only for the few addresses shown.
@@ -502,30 +569,28 @@ export function createAnalyticsRepo(db: Db, options: AnalyticsOptions = {}): Ana
 
   /** Talkers from the address rollup: one row per (capture, hour, address), roles apart. */
   async function talkersFromRollup(
-    filter: FlowFilter | null | undefined,
+    rolled: { from: string; params: Raw },
     end: End,
     by: TalkerMetric,
     limit: number,
   ): Promise<Talker[]> {
-    const where = compileFilter(filter, captures, 'f');
     const roles = end === 'SRC' ? ['src'] : end === 'DST' ? ['dst'] : ['src', 'dst'];
     const total = (m: string) => `sum(${roles.map((r) => `${m}_as_${r}`).join(' + ')})`;
-    const table = db.table(ADDRESSES_1H.table.name);
     // Rank on the numbers; the text columns only for the addresses shown (3x faster at 10M).
     const rows = await query(
       'top talkers',
       `SELECT hex(addr) AS ip, ${total('flows')} AS flows, ${total('packets')} AS packets, ` +
         `${total('sent')} AS sent, ${total('received')} AS received ` +
-        `FROM ${table} WHERE ${where.text} GROUP BY addr HAVING flows > 0 ` +
+        `FROM ${rolled.from} GROUP BY addr HAVING flows > 0 ` +
         `ORDER BY ${TALKER_ORDER[by]} DESC, ip LIMIT {limit:UInt32}`,
-      { ...where.params, limit: clampLimit(limit) },
+      { ...rolled.params, limit: clampLimit(limit) },
     );
     if (rows.length === 0) return [];
     const found = await query(
       'talker details',
       'SELECT hex(addr) AS ip, any(country) AS country, any(asn) AS asn, any(as_org) AS as_org, any(name) AS name ' +
-        `FROM ${table} WHERE addr IN {addrs:Array(IPv6)} AND ${where.text} GROUP BY addr`,
-      { ...where.params, addrs: rows.map((r) => ipText(r.ip)) },
+        `FROM ${rolled.from} WHERE addr IN {addrs:Array(IPv6)} GROUP BY addr`,
+      { ...rolled.params, addrs: rows.map((r) => ipText(r.ip)) },
     );
     const details = new Map(found.map((d) => [String(d.ip), d]));
     return rows.map((r) => talkerOf({ ...r, ...details.get(String(r.ip)), ip: r.ip }));
@@ -536,13 +601,8 @@ export function createAnalyticsRepo(db: Db, options: AnalyticsOptions = {}): Ana
     filter: FlowFilter | null | undefined,
     prefix: string,
   ): Promise<{ from: string; params: Raw }> {
-    if (await rollupFor(filter, [ADDRESSES_1H])) {
-      const where = compileFilter(filter, captures, prefix);
-      return {
-        from: `(SELECT DISTINCT addr FROM ${db.table(ADDRESSES_1H.table.name)} WHERE ${where.text})`,
-        params: where.params,
-      };
-    }
+    const rolled = await rolledUp(filter, [ADDRESSES_1H], prefix);
+    if (rolled) return { from: `(SELECT DISTINCT addr FROM ${rolled.from})`, params: rolled.params };
     const { from, params } = await filtered(filter, prefix);
     return { from: `(SELECT DISTINCT arrayJoin([src_ip, dst_ip]) AS addr FROM ${from})`, params };
   }

@@ -49,6 +49,8 @@ export interface TableDef {
 export interface RollupDef {
   table: TableDef;
   view: string;
+  /** The width of its time buckets (`bucket`), in seconds. */
+  bucketSeconds: number;
   /** The view's SELECT, with `{db}` standing for the database. */
   select: string;
 }
@@ -251,6 +253,7 @@ function rollup(name: string, bucket: string, kind: 'networks' | 'places' = 'net
       settings: { non_replicated_deduplication_window: DEDUP_WINDOW },
     },
     view: `${name}_mv`,
+    bucketSeconds: bucket === 'toStartOfMinute' ? 60 : 3600,
     select: [
       'SELECT',
       '  capture_id,',
@@ -308,6 +311,7 @@ export const TRAFFIC_1H: RollupDef = {
     settings: { non_replicated_deduplication_window: DEDUP_WINDOW },
   },
   view: 'traffic_1h_mv',
+  bucketSeconds: 3600,
   select: [
     'SELECT',
     '  capture_id,',
@@ -354,6 +358,7 @@ export const SHAPES_1H: RollupDef = {
     settings: { non_replicated_deduplication_window: DEDUP_WINDOW },
   },
   view: 'shapes_1h_mv',
+  bucketSeconds: 3600,
   select: [
     'SELECT',
     '  capture_id,',
@@ -404,6 +409,7 @@ export const ADDRESSES_1H: RollupDef = {
     settings: { non_replicated_deduplication_window: DEDUP_WINDOW },
   },
   view: 'addresses_1h_mv',
+  bucketSeconds: 3600,
   select: [
     'SELECT',
     '  capture_id,',
