@@ -45,6 +45,16 @@ export interface TableDef {
   indexes?: readonly IndexDef[];
 }
 
+/** What most rollups group by: capture, time bucket, application, protocol, both countries. */
+const ROLLUP_DIMENSIONS: readonly ColumnDef[] = [
+  { name: 'capture_id', type: 'String' },
+  { name: 'bucket', type: "DateTime('UTC')" },
+  { name: 'app', type: 'LowCardinality(String)' },
+  { name: 'ip_proto', type: 'UInt8' },
+  { name: 'src_country', type: 'LowCardinality(String)' },
+  { name: 'dst_country', type: 'LowCardinality(String)' },
+];
+
 /** A rollup: a SummingMergeTree fed by a materialized view over `flows`. */
 export interface RollupDef {
   table: TableDef;
@@ -224,12 +234,7 @@ function rollup(name: string, bucket: string, kind: 'networks' | 'places' = 'net
     table: {
       name,
       columns: [
-        { name: 'capture_id', type: 'String' },
-        { name: 'bucket', type: "DateTime('UTC')" },
-        { name: 'app', type: 'LowCardinality(String)' },
-        { name: 'ip_proto', type: 'UInt8' },
-        { name: 'src_country', type: 'LowCardinality(String)' },
-        { name: 'dst_country', type: 'LowCardinality(String)' },
+        ...ROLLUP_DIMENSIONS,
         ...(kind === 'networks'
           ? [
               { name: 'src_asn', type: 'UInt32' },
@@ -291,12 +296,7 @@ export const TRAFFIC_1H: RollupDef = {
   table: {
     name: 'traffic_1h',
     columns: [
-      { name: 'capture_id', type: 'String' },
-      { name: 'bucket', type: "DateTime('UTC')" },
-      { name: 'app', type: 'LowCardinality(String)' },
-      { name: 'ip_proto', type: 'UInt8' },
-      { name: 'src_country', type: 'LowCardinality(String)' },
-      { name: 'dst_country', type: 'LowCardinality(String)' },
+      ...ROLLUP_DIMENSIONS,
       { name: 'flows', type: 'UInt64' },
       { name: 'packets', type: 'UInt64' },
       { name: 'bytes', type: 'UInt64' },
@@ -342,10 +342,7 @@ export const SHAPES_1H: RollupDef = {
   table: {
     name: 'shapes_1h',
     columns: [
-      { name: 'capture_id', type: 'String' },
-      { name: 'bucket', type: "DateTime('UTC')" },
-      { name: 'app', type: 'LowCardinality(String)' },
-      { name: 'ip_proto', type: 'UInt8' },
+      ...ROLLUP_DIMENSIONS.slice(0, 4),
       { name: 'duration_bucket', type: 'UInt8' },
       { name: 'src_port_range', type: 'Int8' },
       { name: 'dst_port_range', type: 'Int8' },
