@@ -12,6 +12,7 @@ import {
   FLOWS_1M,
   PLACES_1H,
   type RollupDef,
+  rollupSelect,
   SHAPES_1H,
   TRAFFIC_1H,
 } from './schema.ts';
@@ -416,11 +417,9 @@ export function createAnalyticsRepo(db: Db, options: AnalyticsOptions = {}): Ana
   async function filtered(
     filter: FlowFilter | null | undefined,
     prefix = 'f',
-    extra?: string,
   ): Promise<{ from: string; params: Raw }> {
     const where = compileFilter(filter, captures, prefix);
-    const text = extra === undefined ? where.text : `${where.text} AND ${extra}`;
-    return { from: source({ ...where, text }, await anyRunning()), params: where.params };
+    return { from: source(where, await anyRunning()), params: where.params };
   }
 
   /**
@@ -467,13 +466,12 @@ export function createAnalyticsRepo(db: Db, options: AnalyticsOptions = {}): Ana
     const where = compileFilter(rest, captures, prefix);
     const edges = compileFilter(filter, captures, `${prefix}e`);
     const columns = rollup.table.columns.map((c) => `\`${c.name}\``).join(', ');
-    const edgeRows = rollup.select
-      .replaceAll('{db}', `\`${db.database}\``)
-      .replace(
-        `FROM \`${db.database}\`.flows`,
-        `FROM (SELECT *, bytes, packets FROM ${flows} WHERE final AND ${edges.text} ` +
-          `AND NOT (${inside('first_seen', "DateTime64(9, 'UTC')")})) AS flows`,
-      );
+    const outside = `${edges.text} AND NOT (${inside('first_seen', "DateTime64(9, 'UTC')")})`;
+    const edgeRows = rollupSelect(
+      rollup,
+      db.database,
+      `${source({ ...edges, text: outside }, false)} AS flows`,
+    );
     return {
       rollup,
       from:
@@ -981,27 +979,29 @@ export function createAnalyticsRepo(db: Db, options: AnalyticsOptions = {}): Ana
       }
       // The page's last value first (see THRESHOLD_FIELDS), then the page among the rows at or
       // past it: the second query reads a few granules instead of every row's tie-breakers.
-      let bound: string | undefined;
-      let boundParams: Raw = {};
+      const where = compileFilter(filter, captures, 'f');
+      const running = await anyRunning();
+      let paged = where;
       const threshold = THRESHOLD_FIELDS[field];
       if (threshold?.directions.includes(direction)) {
-        const { from, params } = await filtered(filter);
         const [t] = await query(
           'flows page threshold',
-          `SELECT toString(${expr}) AS t FROM ${from} ORDER BY ${expr} ${direction} LIMIT 1 OFFSET {n:UInt64}`,
-          { ...params, n: offset + size - 1 },
+          `SELECT toString(${expr}) AS t FROM ${source(where, running)} ORDER BY ${expr} ${direction} ` +
+            'LIMIT 1 OFFSET {n:UInt64}',
+          { ...where.params, n: offset + size - 1 },
         );
         if (t) {
-          bound = `${expr} ${direction === 'DESC' ? '>=' : '<='} {bound:${threshold.type}}`;
-          boundParams = { bound: String(t.t) };
+          paged = {
+            text: `${where.text} AND ${expr} ${direction === 'DESC' ? '>=' : '<='} {bound:${threshold.type}}`,
+            params: { ...where.params, bound: String(t.t) },
+          };
         }
       }
-      const { from, params } = await filtered(filter, 'f', bound);
       const rows = await query(
         'flows page',
-        `SELECT ${FLOW_SELECT} FROM ${from} ORDER BY ${expr} ${direction}, capture_id, flow_id ` +
+        `SELECT ${FLOW_SELECT} FROM ${source(paged, running)} ORDER BY ${expr} ${direction}, capture_id, flow_id ` +
           'LIMIT {limit:UInt32} OFFSET {offset:UInt64}',
-        { ...params, ...boundParams, limit: size, offset },
+        { ...paged.params, limit: size, offset },
       );
       return rows.map(rowToFlow);
     },

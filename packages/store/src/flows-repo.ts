@@ -128,26 +128,23 @@ export const FLOW_SELECT = [
   'src_port',
   'hex(dst_ip) AS dst_ip_hex',
   'dst_port',
-  ...FLOWS.columns
-    .filter((c) => c.materialized === undefined)
-    .map((c) => c.name)
-    .filter(
-      (n) =>
-        ![
-          'capture_id',
-          'flow_id',
-          'version',
-          'final',
-          'first_seen',
-          'last_seen',
-          'time_digits',
-          'duration',
-          'src_ip',
-          'src_port',
-          'dst_ip',
-          'dst_port',
-        ].includes(n),
-    ),
+  ...COLUMNS.filter(
+    (n) =>
+      ![
+        'capture_id',
+        'flow_id',
+        'version',
+        'final',
+        'first_seen',
+        'last_seen',
+        'time_digits',
+        'duration',
+        'src_ip',
+        'src_port',
+        'dst_ip',
+        'dst_port',
+      ].includes(n),
+  ),
 ].join(', ');
 
 type Raw = Record<string, unknown>;

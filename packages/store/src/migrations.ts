@@ -1,7 +1,15 @@
 import { createHash } from 'node:crypto';
 import { type Db, dedupSettings } from './db.ts';
 import { StoreError, storeError } from './errors.ts';
-import { type ColumnDef, type IndexDef, ROLLUPS, type RollupDef, TABLES, type TableDef } from './schema.ts';
+import {
+  type ColumnDef,
+  type IndexDef,
+  ROLLUPS,
+  type RollupDef,
+  rollupSelect,
+  TABLES,
+  type TableDef,
+} from './schema.ts';
 
 /**
  * Migrations as code, as Akvorado does: no migrations table; each step looks at what exists
@@ -213,13 +221,13 @@ async function ensureRollup(db: Db, def: RollupDef, applied: string[]): Promise<
   if (table)
     await db.command(`dropping table ${def.table.name}`, `DROP TABLE IF EXISTS ${db.table(def.table.name)}`);
   await db.command(`creating table ${def.table.name}`, createTableSql(db, def.table, comment));
-  const select = def.select.replaceAll('{db}', `\`${db.database}\``);
+  const select = rollupSelect(def, db.database);
   await db.command(
     `creating view ${def.view}`,
     `CREATE MATERIALIZED VIEW IF NOT EXISTS ${db.table(def.view)} TO ${db.table(def.table.name)} AS\n${select}\nCOMMENT '${comment}'`,
   );
   // Refill from what flows already holds (its newest version of each flow).
-  const backfill = select.replace(`FROM \`${db.database}\`.flows`, `FROM \`${db.database}\`.flows FINAL`);
+  const backfill = rollupSelect(def, db.database, `${db.table('flows')} FINAL`);
   await db.command(
     `refilling ${def.table.name}`,
     `INSERT INTO ${db.table(def.table.name)} (${def.table.columns.map((c) => `\`${c.name}\``).join(', ')})\n${backfill}`,

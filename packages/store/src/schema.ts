@@ -66,6 +66,15 @@ export interface RollupDef {
 }
 
 /**
+ * A rollup's SELECT in `database`, reading from `from` instead of the flows table: the flows as
+ * its view sees them, `flows FINAL` for a backfill, or a subquery aliased `flows`.
+ */
+export function rollupSelect(def: RollupDef, database: string, from?: string): string {
+  const flows = `\`${database}\`.flows`;
+  return def.select.replace('FROM {db}.flows', `FROM ${from ?? flows}`).replaceAll('{db}', `\`${database}\``);
+}
+
+/**
  * How many recent insert blocks a (non-replicated) MergeTree remembers for
  * `insert_deduplication_token`: a batch redelivered within the last 1000 inserts into the table is
  * dropped. Older replays are still harmless for `flows` (ReplacingMergeTree by flow id and version)
