@@ -295,6 +295,14 @@ function rollup(name: string, bucket: string, kind: 'networks' | 'places' = 'net
 
 export const FLOWS_1M = rollup('flows_1m', 'toStartOfMinute');
 
+/** The first keys of the hourly rollups' SELECTs, as ROLLUP_DIMENSIONS lists their columns. */
+const HOURLY_KEYS = [
+  '  capture_id,',
+  "  toDateTime(toStartOfHour(flows.first_seen), 'UTC') AS bucket,",
+  '  app,',
+  '  ip_proto,',
+];
+
 /**
  * The smallest rollup: no ASNs and no cities (at 10M flows ~170k rows against flows_1h's 1.8M), so
  * the overview, protocol and country queries read it unless a filter names an ASN. With no
@@ -323,10 +331,7 @@ export const TRAFFIC_1H: RollupDef = {
   bucketSeconds: 3600,
   select: [
     'SELECT',
-    '  capture_id,',
-    "  toDateTime(toStartOfHour(flows.first_seen), 'UTC') AS bucket,",
-    '  app,',
-    '  ip_proto,',
+    ...HOURLY_KEYS,
     "  ifNull(src_country, '') AS src_country,",
     "  ifNull(dst_country, '') AS dst_country,",
     '  toUInt64(count()) AS flows,',
@@ -367,10 +372,7 @@ export const SHAPES_1H: RollupDef = {
   bucketSeconds: 3600,
   select: [
     'SELECT',
-    '  capture_id,',
-    "  toDateTime(toStartOfHour(flows.first_seen), 'UTC') AS bucket,",
-    '  app,',
-    '  ip_proto,',
+    ...HOURLY_KEYS,
     `  ${durationBucketSql('flows.duration')} AS duration_bucket,`,
     `  ${portRangeSql('flows.src_port')} AS src_port_range,`,
     `  ${portRangeSql('flows.dst_port')} AS dst_port_range,`,
@@ -418,8 +420,7 @@ export const ADDRESSES_1H: RollupDef = {
   bucketSeconds: 3600,
   select: [
     'SELECT',
-    '  capture_id,',
-    "  toDateTime(toStartOfHour(flows.first_seen), 'UTC') AS bucket,",
+    ...HOURLY_KEYS.slice(0, 2),
     '  e.1 AS addr,',
     ...ROLES.flatMap(([r, i, sent, received]) => [
       `  toUInt64(countIf(e.2 = ${i})) AS flows_as_${r},`,
