@@ -10,7 +10,7 @@ import {
   type ConsumerContext,
   contentToken,
   type Delivery,
-  type DnsName,
+  type DnsNames,
   type Logger,
   type Stage,
   type Subscription,
@@ -132,12 +132,12 @@ export async function startWriterRole(
       eventsGroup: 'capstream-tracker',
       observer: false,
     })),
-    await transport.subscribe<DnsName>(TOPICS.dns, 'capstream-dns', async (batch, c) => {
-      const token = contentToken(batch.map((d) => `${d.value.capture_id}/${d.value.ip}/${d.value.name}`));
-      await store.dns.insert(
-        batch.map((d) => d.value),
-        `dns-${token}`,
+    await transport.subscribe<DnsNames>(TOPICS.dns, 'capstream-dns', async (batch, c) => {
+      const rows = batch.flatMap(({ value: { capture_id, names } }) =>
+        names.map(({ ip, name }) => ({ capture_id, ip, name })),
       );
+      const token = contentToken(rows.map((d) => `${d.capture_id}/${d.ip}/${d.name}`));
+      await store.dns.insert(rows, `dns-${token}`);
       await c.commit(batch[0].partition, batch[batch.length - 1].offset);
     }),
   ];

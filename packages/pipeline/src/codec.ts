@@ -7,7 +7,7 @@
  *   [JSON of the scalar fields][header bytes][records bytes] — the capture bytes travel raw.
  * - jobs, flows, dns, events, dead-letter: [version u8][JSON, UTF-8].
  */
-import type { CaptureEvent, CaptureJob, DnsName, FlowMessage, Segment } from './messages.ts';
+import type { CaptureEvent, CaptureJob, DnsNames, FlowMessage, Segment } from './messages.ts';
 import { TOPICS } from './topics.ts';
 
 export type CodecErrorCode = 'UNKNOWN_VERSION' | 'MALFORMED' | 'UNKNOWN_TOPIC';
@@ -159,7 +159,7 @@ export const CODECS = {
   [TOPICS.jobs]: jsonCodec<CaptureJob>(TOPICS.jobs),
   [TOPICS.segments]: segmentCodec(TOPICS.segments),
   [TOPICS.flows]: jsonCodec<FlowMessage>(TOPICS.flows, { compression: 'gzip' }),
-  [TOPICS.dns]: jsonCodec<DnsName>(TOPICS.dns),
+  [TOPICS.dns]: jsonCodec<DnsNames>(TOPICS.dns, { compression: 'gzip' }),
   [TOPICS.events]: jsonCodec<CaptureEvent>(TOPICS.events),
   [TOPICS.deadLetter]: jsonCodec<DeadLetter>(TOPICS.deadLetter),
 } as const;

@@ -48,11 +48,21 @@ export interface FlowMessage extends FlowRecord {
   final: boolean;
 }
 
-/** Names learned from a capture's DNS answers. */
+/** A name learned from a capture's DNS answers. */
 export interface DnsName {
   capture_id: string;
   ip: string;
   name: string;
+}
+
+/**
+ * Names of one capture, many to a message (the topic's value since v2): a capture can teach tens
+ * of thousands of names at once, and one message and one store write per name made that a
+ * minute-long tail.
+ */
+export interface DnsNames {
+  capture_id: string;
+  names: { ip: string; name: string }[];
 }
 
 export type CaptureStatus = 'QUEUED' | 'RUNNING' | 'DONE' | 'FAILED';

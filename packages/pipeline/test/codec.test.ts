@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { samplePcap } from '@capstream/core/testing';
 import { CODECS, CodecError, codecFor, jsonCodec, segmentCodec } from '../src/codec.ts';
-import type { CaptureEvent, CaptureJob, DnsName, FlowMessage, Segment } from '../src/messages.ts';
+import type { CaptureEvent, CaptureJob, DnsNames, FlowMessage, Segment } from '../src/messages.ts';
 import { TOPICS } from '../src/topics.ts';
 
 const flow: FlowMessage = {
@@ -103,7 +103,7 @@ describe('codecs', () => {
       source: { kind: 'file', path: '/tmp/x.pcap' },
       submittedAt: '2024-01-01T00:00:00Z',
     };
-    const dns: DnsName = { capture_id: 'c-1', ip: '1.1.1.1', name: 'one.one.one.one' };
+    const dns: DnsNames = { capture_id: 'c-1', names: [{ ip: '1.1.1.1', name: 'one.one.one.one' }] };
     const event: CaptureEvent = {
       captureId: 'c-1',
       stage: 'parser',

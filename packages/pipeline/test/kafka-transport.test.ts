@@ -78,7 +78,7 @@ describe('kafka transport', () => {
       jobs: `t-${suffix}.jobs.v1`,
       segments: `t-${suffix}.segments.v1`,
       flows: `t-${suffix}.flows.v1`,
-      dns: `t-${suffix}.dns.v1`,
+      dns: `t-${suffix}.dns.v2`,
       events: `t-${suffix}.events.v1`,
       deadLetter: `t-${suffix}.dead-letter.v1`,
     };

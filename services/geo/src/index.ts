@@ -164,6 +164,8 @@ export function createGeoStage(settings: Partial<GeoConfig>, deps: GeoDeps): Geo
   }
 
   async function drain(st: PartitionState, flushPartial: boolean): Promise<void> {
+    // Drains queued by deliveries before a stop: stop() runs its own (one try), after them.
+    if (stopping && !flushPartial) return;
     const c = config!;
     const partial = flushPartial || c.flushIntervalMs === 0;
     for (;;) {
@@ -276,7 +278,10 @@ export function createGeoStage(settings: Partial<GeoConfig>, deps: GeoDeps): Geo
     const st = stateOf(batch[0].partition);
     st.ctx = ctx;
     for (const m of batch) st.pending.push(m);
-    await schedule(st, false);
+    const drained = schedule(st, false);
+    // Up to two batches are taken in while one is written, so the stages upstream keep working
+    // during a write; beyond that the handler waits, and delivery (and so memory) with it.
+    if (st.pending.length >= 2 * config!.batchSize) await drained;
   }
 
   return {

@@ -1,7 +1,7 @@
 import { CaptureReader, type Flow, FlowTable, toFlowRecord } from '@capstream/core';
 import {
   type CaptureEvent,
-  type DnsName,
+  type DnsNames,
   type FlowMessage,
   type Logger,
   type Message,
@@ -52,6 +52,9 @@ interface OpenCapture {
 function nsText([sec, nsec]: [number, number]): string {
   return (BigInt(sec) * 1_000_000_000n + BigInt(nsec)).toString();
 }
+
+/** Names per DNS message: ~2,000 names is ~100 KB, well under Kafka's default message limit. */
+const DNS_NAMES_PER_MESSAGE = 2000;
 
 /** A flow as the pipeline carries it: the CLI record plus capture id, version and exact times. */
 export function flowMessage(flow: Flow, final: boolean, precision: number, captureId: string): FlowMessage {
@@ -212,10 +215,17 @@ export function createParserStage(
   }
 
   async function finishCapture(c: OpenCapture, seg: Segment): Promise<void> {
-    const names: Message<DnsName>[] = [];
-    for (const [ip, name] of c.table.dns.names)
-      names.push({ key: c.id, value: { capture_id: c.id, ip, name } });
-    if (names.length > 0) await transport.send<DnsName>(TOPICS.dns, names);
+    const messages: Message<DnsNames>[] = [];
+    let names: DnsNames['names'] = [];
+    for (const [ip, name] of c.table.dns.names) {
+      names.push({ ip, name });
+      if (names.length === DNS_NAMES_PER_MESSAGE) {
+        messages.push({ key: c.id, value: { capture_id: c.id, names } });
+        names = [];
+      }
+    }
+    if (names.length > 0) messages.push({ key: c.id, value: { capture_id: c.id, names } });
+    if (messages.length > 0) await transport.send<DnsNames>(TOPICS.dns, messages);
     const broken = seg.error !== undefined;
     // A capture cut short keeps what it had (DONE, with the reason); anything else broken failed.
     const status = !broken || (seg.error!.code === 'TRUNCATED' && c.table.packets > 0) ? 'DONE' : 'FAILED';
