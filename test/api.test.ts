@@ -453,6 +453,32 @@ describe('aggregates agree with capstream flows computed offline', () => {
     }
   });
 
+  test('a page reads the fields it is asked for, through fragments too, with the same values', async () => {
+    type Nodes = { flows: { edges: { node: Record<string, unknown> }[] } };
+    const order = 'orderBy: { field: BYTES, direction: DESC }';
+    const full = await ok<Nodes>(
+      `query($f: FlowFilter) { flows(filter: $f, first: 50, ${order}) { edges { node { id srcIp dstIp srcPort protocol app firstSeen dstCountry srcAsOrg } } } }`,
+      { f: f() },
+    );
+    const some = await ok<Nodes>(
+      `query($f: FlowFilter) { flows(filter: $f, first: 50, ${order}) { edges { ... on FlowEdge { node { ...F } } } } }
+       fragment F on Flow { id dstIp protocol firstSeen srcAsOrg }`,
+      { f: f() },
+    );
+    assert.equal(some.flows.edges.length, full.flows.edges.length);
+    assert.ok(some.flows.edges.length > 0);
+    some.flows.edges.forEach((e, i) => {
+      const want = full.flows.edges[i]!.node;
+      assert.deepEqual(e.node, {
+        id: want.id,
+        dstIp: want.dstIp,
+        protocol: want.protocol,
+        firstSeen: want.firstSeen,
+        srcAsOrg: want.srcAsOrg,
+      });
+    });
+  });
+
   test('filters: CIDR, port range, app, server name, byte comparisons, OR groups', async () => {
     const count = async (filter: Record<string, unknown>) =>
       (

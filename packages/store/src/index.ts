@@ -16,6 +16,6 @@ export type { DnsRepo } from './dns-repo.ts';
 export { StoreError, type StoreErrorCode } from './errors.ts';
 export { EXPORT_FIELDS } from './export-fields.ts';
 export { cidrRange, compileFilter, type FlowFilter, type Range } from './flow-filter.ts';
-export type { FlowReadOptions, FlowsRepo } from './flows-repo.ts';
+export { FLOW_READ_FIELDS, type FlowField, type FlowReadOptions, type FlowsRepo } from './flows-repo.ts';
 export type { MigrationReport } from './migrations.ts';
 export { type ApiToken, hashToken, TOKEN_ROLES, type TokenRole, type TokensRepo } from './tokens-repo.ts';

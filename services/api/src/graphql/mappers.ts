@@ -1,5 +1,10 @@
 import type { EnrichedFlow } from '@capstream/pipeline';
-import type { Dataset as StoredDataset, ApiToken as StoredToken } from '@capstream/store';
+import {
+  FLOW_READ_FIELDS,
+  type FlowField,
+  type Dataset as StoredDataset,
+  type ApiToken as StoredToken,
+} from '@capstream/store';
 import type { CaptureState } from '../backend.ts';
 import type { ApiToken, Capture, Dataset, Flow } from './types.ts';
 
@@ -17,6 +22,33 @@ const PROTOCOLS: Readonly<Record<number, string>> = {
   112: 'vrrp',
   132: 'sctp',
 };
+
+/** GraphQL Flow fields whose stored field is not their snake_case name. */
+const RENAMED: Readonly<Record<string, readonly FlowField[]>> = {
+  id: ['flow_id'],
+  protocol: ['ip_proto'],
+};
+const STORED = new Set<string>(FLOW_READ_FIELDS);
+
+/**
+ * The stored fields that the GraphQL Flow fields `names` are made from, so that a page reads only
+ * what is shown; null (read everything) for a name it does not know.
+ */
+export function storedFlowFields(names: Iterable<string>): FlowField[] | null {
+  const out = new Set<FlowField>();
+  for (const name of names) {
+    if (name === '__typename') continue;
+    const renamed = RENAMED[name];
+    if (renamed) {
+      for (const f of renamed) out.add(f);
+      continue;
+    }
+    const snake = name.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`);
+    if (!STORED.has(snake)) return null;
+    out.add(snake as FlowField);
+  }
+  return [...out];
+}
 
 export function protocolName(ipProto: number): string {
   return PROTOCOLS[ipProto] ?? String(ipProto);
@@ -61,7 +93,8 @@ export function toToken(t: StoredToken): ApiToken {
   return { id: t.token_id, name: t.name, role: t.role, datasetIds: t.dataset_ids, createdAt: t.created_at };
 }
 
-export function toFlow(f: EnrichedFlow): Flow {
+/** A flow for GraphQL; from a partial read, the fields not read stay undefined (and unasked). */
+export function toFlow(f: Partial<EnrichedFlow>): Flow {
   return {
     id: f.flow_id,
     captureId: f.capture_id,
@@ -71,7 +104,7 @@ export function toFlow(f: EnrichedFlow): Flow {
     duration: f.duration,
     ipVersion: f.ip_version,
     ipProto: f.ip_proto,
-    protocol: protocolName(f.ip_proto),
+    protocol: f.ip_proto === undefined ? undefined : protocolName(f.ip_proto),
     srcIp: f.src_ip,
     srcPort: f.src_port,
     dstIp: f.dst_ip,
@@ -105,5 +138,5 @@ export function toFlow(f: EnrichedFlow): Flow {
     dstAsn: f.dst_asn,
     srcAsOrg: f.src_as_org,
     dstAsOrg: f.dst_as_org,
-  };
+  } as Flow;
 }
