@@ -1022,8 +1022,9 @@ export function createAnalyticsRepo(db: Db, options: AnalyticsOptions = {}): Ana
     },
 
     async count(filter) {
-      const { from, params } = await filtered(filter);
-      const [r] = await query('counting flows', `SELECT count() AS n FROM ${from}`, params);
+      // From the traffic rollup when it covers the filter (a flows page's total, on every page).
+      const g = await grouped(filter, [TRAFFIC_1H]);
+      const [r] = await query('counting flows', `SELECT ${g.flows} AS n FROM ${g.from}`, g.params);
       return num(r?.n ?? 0);
     },
 
