@@ -559,7 +559,16 @@ export function createAnalyticsRepo(db: Db, options: AnalyticsOptions = {}): Ana
       { ...params, limit: clampLimit(limit) },
     );
     const details = new Map<string, Raw>();
-    if (rows.length > 0) {
+    // An address's place, AS and name do not depend on which of its flows are picked: read them
+    // from the address rollup of the same captures when it can say (~4x faster than the flows).
+    const scope =
+      filter && !filter.and && !filter.or
+        ? { datasetIds: filter.datasetIds, captureIds: filter.captureIds }
+        : filter;
+    const described = rows.length > 0 ? await rolledUp(scope, [ADDRESSES_1H]) : undefined;
+    if (described) {
+      for (const d of await rollupDetails(described, rows)) details.set(String(d.ip), d);
+    } else if (rows.length > 0) {
       const found = await query(
         'talker details',
         'SELECT hex(addr) AS ip, any(country) AS country, any(asn) AS asn, any(as_org) AS as_org, any(name) AS name FROM (' +
@@ -572,6 +581,16 @@ export function createAnalyticsRepo(db: Db, options: AnalyticsOptions = {}): Ana
     }
     for (const r of rows) Object.assign(r, details.get(String(r.ip)) ?? {}, { ip: r.ip });
     return rows.map(talkerOf);
+  }
+
+  /** Place, AS and name of the addresses of `rows` (hex `ip`), from address rollup rows. */
+  function rollupDetails(rolled: { from: string; params: Raw }, rows: readonly Raw[]): Promise<Raw[]> {
+    return query(
+      'talker details',
+      'SELECT hex(addr) AS ip, any(country) AS country, any(asn) AS asn, any(as_org) AS as_org, any(name) AS name ' +
+        `FROM ${rolled.from} WHERE addr IN {addrs:Array(IPv6)} GROUP BY addr`,
+      { ...rolled.params, addrs: rows.map((r) => ipText(r.ip)) },
+    );
   }
 
   /** Talkers from the address rollup: one row per (capture, hour, address), roles apart. */
@@ -593,13 +612,7 @@ export function createAnalyticsRepo(db: Db, options: AnalyticsOptions = {}): Ana
       { ...rolled.params, limit: clampLimit(limit) },
     );
     if (rows.length === 0) return [];
-    const found = await query(
-      'talker details',
-      'SELECT hex(addr) AS ip, any(country) AS country, any(asn) AS asn, any(as_org) AS as_org, any(name) AS name ' +
-        `FROM ${rolled.from} WHERE addr IN {addrs:Array(IPv6)} GROUP BY addr`,
-      { ...rolled.params, addrs: rows.map((r) => ipText(r.ip)) },
-    );
-    const details = new Map(found.map((d) => [String(d.ip), d]));
+    const details = new Map((await rollupDetails(rolled, rows)).map((d) => [String(d.ip), d]));
     return rows.map((r) => talkerOf({ ...r, ...details.get(String(r.ip)), ip: r.ip }));
   }
 

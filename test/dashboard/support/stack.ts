@@ -30,7 +30,7 @@ export interface Stack {
 
 const LINK = /(http:\/\/127\.0\.0\.1:(\d+))\/#token=([^\s]+)/;
 
-/** Starts `capstream up` on free ports in a fresh data directory and waits for its dashboard link. */
+/** Starts `capstream up` on free ports (in a fresh data directory unless given one) and waits for its dashboard link. */
 export async function startStack(
   opts: { sample?: boolean; timeoutMs?: number; dataDir?: string } = {},
 ): Promise<Stack> {
@@ -79,7 +79,8 @@ export async function startStack(
         await exited;
         clearTimeout(timer);
       }
-      rmSync(dataDir, { recursive: true, force: true });
+      // Only a directory made here: the benchmark's store, given by the caller, is kept.
+      if (opts.dataDir === undefined) rmSync(dataDir, { recursive: true, force: true });
     },
   };
 }
