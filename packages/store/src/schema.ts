@@ -438,6 +438,46 @@ export const ADDRESSES_1H: RollupDef = {
     'GROUP BY capture_id, bucket, addr',
   ].join('\n'),
 };
+/**
+ * The address rollup's numbers by application as well, without the text columns (those come from
+ * addresses_1h): what answers talkers and distinct addresses under an application filter, which
+ * otherwise read both ends of every flow (measured at 10M flows, 12 h and 3 applications: top
+ * talkers ~300 ms, distinct addresses ~190 ms). About 2.7x the rows of addresses_1h, so it is
+ * read only when a filter names applications.
+ */
+export const APP_ADDRESSES_1H: RollupDef = {
+  table: {
+    name: 'app_addresses_1h',
+    columns: [
+      { name: 'capture_id', type: 'String' },
+      { name: 'bucket', type: "DateTime('UTC')" },
+      { name: 'app', type: 'LowCardinality(String)' },
+      { name: 'addr', type: 'IPv6' },
+      ...ADDRESSES_1H.table.columns.filter((c) => /_as_(src|dst)$/.test(c.name)),
+    ],
+    engine: 'SummingMergeTree',
+    orderBy: '(capture_id, bucket, app, addr)',
+    sortingKey: 'capture_id, bucket, app, addr',
+    settings: { non_replicated_deduplication_window: DEDUP_WINDOW },
+  },
+  view: 'app_addresses_1h_mv',
+  bucketSeconds: 3600,
+  select: [
+    'SELECT',
+    ...HOURLY_KEYS.slice(0, 3),
+    '  e.1 AS addr,',
+    ...ROLES.flatMap(([r, i, sent, received], k) => [
+      `  toUInt64(countIf(e.2 = ${i})) AS flows_as_${r},`,
+      `  toUInt64(sumIf(packets_src + packets_dst, e.2 = ${i})) AS packets_as_${r},`,
+      `  toUInt64(sumIf(${sent}, e.2 = ${i})) AS sent_as_${r},`,
+      `  toUInt64(sumIf(${received}, e.2 = ${i})) AS received_as_${r}${k === ROLES.length - 1 ? '' : ','}`,
+    ]),
+    'FROM {db}.flows',
+    'ARRAY JOIN [(src_ip, 1), (dst_ip, 2)] AS e',
+    'WHERE final',
+    'GROUP BY capture_id, bucket, app, addr',
+  ].join('\n'),
+};
 export const FLOWS_1H = rollup('flows_1h', 'toStartOfHour');
 export const PLACES_1H = rollup('places_1h', 'toStartOfHour', 'places');
 
@@ -487,4 +527,5 @@ export const ROLLUPS: readonly RollupDef[] = [
   TRAFFIC_1H,
   SHAPES_1H,
   ADDRESSES_1H,
+  APP_ADDRESSES_1H,
 ];

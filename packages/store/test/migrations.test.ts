@@ -48,6 +48,7 @@ test('a fresh database gets every table; running the migrations again changes no
     'create rollup traffic_1h',
     'create rollup shapes_1h',
     'create rollup addresses_1h',
+    'create rollup app_addresses_1h',
   ]);
   const indexes = await queryForTest<{ name: string; expr: string }>(
     first,
@@ -98,6 +99,7 @@ test('an old schema is migrated forward and keeps its rows', async () => {
     'create rollup flows_1h',
     'create rollup traffic_1h',
     'create rollup addresses_1h',
+    'create rollup app_addresses_1h',
   ]) {
     assert.ok(applied.includes(step), `applied ${step}; got ${JSON.stringify(applied)}`);
   }
