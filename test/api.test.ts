@@ -232,7 +232,10 @@ describe('aggregates agree with capstream flows computed offline', () => {
     // Under an application filter the talkers and distinct addresses come from app_addresses_1h.
     const counts = new Map<string, number>();
     for (const r of offline) counts.set(r.app, (counts.get(r.app) ?? 0) + 1);
-    const apps = [...counts].sort((a, b) => b[1] - a[1]).slice(0, 2).map(([app]) => app);
+    const apps = [...counts]
+      .sort((a, b) => b[1] - a[1])
+      .slice(0, 2)
+      .map(([app]) => app);
     const byApp = await ok<Record<string, unknown>>(query, { f: { ...f(), apps } });
     assert.deepEqual(byApp, await ok<Record<string, unknown>>(query, { f: { ...viaFlows, apps } }));
     assert.ok((byApp.ANY_FLOWS as unknown[]).length > 0);
