@@ -393,6 +393,13 @@ const ROLES = [
   ['src', 1, 'flows.bytes_src', 'flows.bytes_dst'],
   ['dst', 2, 'flows.bytes_dst', 'flows.bytes_src'],
 ] as const;
+/** The address rollups' numbers, each role apart, as SELECT lines over `e` (address, role). */
+const ROLE_SUMS = ROLES.flatMap(([r, i, sent, received]) => [
+  `  toUInt64(countIf(e.2 = ${i})) AS flows_as_${r}`,
+  `  toUInt64(sumIf(packets_src + packets_dst, e.2 = ${i})) AS packets_as_${r}`,
+  `  toUInt64(sumIf(${sent}, e.2 = ${i})) AS sent_as_${r}`,
+  `  toUInt64(sumIf(${received}, e.2 = ${i})) AS received_as_${r}`,
+]);
 export const ADDRESSES_1H: RollupDef = {
   table: {
     name: 'addresses_1h',
@@ -422,12 +429,7 @@ export const ADDRESSES_1H: RollupDef = {
     'SELECT',
     ...HOURLY_KEYS.slice(0, 2),
     '  e.1 AS addr,',
-    ...ROLES.flatMap(([r, i, sent, received]) => [
-      `  toUInt64(countIf(e.2 = ${i})) AS flows_as_${r},`,
-      `  toUInt64(sumIf(packets_src + packets_dst, e.2 = ${i})) AS packets_as_${r},`,
-      `  toUInt64(sumIf(${sent}, e.2 = ${i})) AS sent_as_${r},`,
-      `  toUInt64(sumIf(${received}, e.2 = ${i})) AS received_as_${r},`,
-    ]),
+    ...ROLE_SUMS.map((line) => `${line},`),
     '  CAST(any(e.3) AS Nullable(String)) AS country,',
     '  any(e.4) AS asn,',
     '  CAST(any(e.5) AS Nullable(String)) AS as_org,',
@@ -466,12 +468,7 @@ export const APP_ADDRESSES_1H: RollupDef = {
     'SELECT',
     ...HOURLY_KEYS.slice(0, 3),
     '  e.1 AS addr,',
-    ...ROLES.flatMap(([r, i, sent, received], k) => [
-      `  toUInt64(countIf(e.2 = ${i})) AS flows_as_${r},`,
-      `  toUInt64(sumIf(packets_src + packets_dst, e.2 = ${i})) AS packets_as_${r},`,
-      `  toUInt64(sumIf(${sent}, e.2 = ${i})) AS sent_as_${r},`,
-      `  toUInt64(sumIf(${received}, e.2 = ${i})) AS received_as_${r}${k === ROLES.length - 1 ? '' : ','}`,
-    ]),
+    ROLE_SUMS.join(',\n'),
     'FROM {db}.flows',
     'ARRAY JOIN [(src_ip, 1), (dst_ip, 2)] AS e',
     'WHERE final',
