@@ -579,12 +579,12 @@ export function createAnalyticsRepo(db: Db, options: AnalyticsOptions = {}): Ana
   /**
    * Place, AS and name of the addresses of `rows` (hex `ip`), by hex address. They do not depend
    * on which of an address's flows a filter picks: read from the address rollup of the filter's
-   * captures when it can say (~4x faster than the flows), else by `fromFlows`.
+   * captures when it can say (~4x faster than the flows), else by `fromFlows` (none when absent).
    */
   async function addressDetails(
     filter: FlowFilter | null | undefined,
     rows: readonly Raw[],
-    fromFlows: () => Promise<Raw[]>,
+    fromFlows?: () => Promise<Raw[]>,
   ): Promise<Map<string, Raw>> {
     if (rows.length === 0) return new Map();
     const scope =
@@ -599,7 +599,7 @@ export function createAnalyticsRepo(db: Db, options: AnalyticsOptions = {}): Ana
             `FROM ${rolled.from} WHERE addr IN {addrs:Array(IPv6)} GROUP BY addr`,
           { ...rolled.params, addrs: rows.map((r) => ipText(r.ip)) },
         )
-      : await fromFlows();
+      : ((await fromFlows?.()) ?? []);
     return new Map(found.map((d) => [String(d.ip), d]));
   }
 
@@ -624,7 +624,7 @@ export function createAnalyticsRepo(db: Db, options: AnalyticsOptions = {}): Ana
     );
     if (rows.length === 0) return [];
     // A rollup covering the filter covers its scope too: the flows are never needed here.
-    const details = await addressDetails(filter, rows, async () => []);
+    const details = await addressDetails(filter, rows);
     return rows.map((r) => talkerOf({ ...r, ...details.get(String(r.ip)), ip: r.ip }));
   }
 
