@@ -126,6 +126,7 @@ describe('the API as its own service over a real Kafka broker', () => {
     const observed = await followCaptures(transport, observer, {
       jobsGroup: 'capstream-api-test-observer-jobs',
       eventsGroup: 'capstream-api-test-observer-events',
+      deadLettersGroup: 'capstream-api-test-observer-dead-letters',
       observer: true,
     });
     const ticks: { captureId: string; flows: number }[] = [];

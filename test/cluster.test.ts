@@ -1,5 +1,8 @@
 import assert from 'node:assert/strict';
+import { once } from 'node:events';
 import { mkdtempSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
@@ -10,8 +13,14 @@ import { openStore } from '@capstream/store';
 import { offlineFlows } from './support/pipeline.ts';
 import { logsOf, type Service, serve as serveRoles, stop } from './support/services.ts';
 
-function serve(role: string, dataDir: string, brokers: string[], name = role): Promise<Service> {
-  return serveRoles(role, { dataDir, brokers, name });
+function serve(
+  role: string,
+  dataDir: string,
+  brokers: string[],
+  name = role,
+  env: Record<string, string> = {},
+): Promise<Service> {
+  return serveRoles(role, { dataDir, brokers, name, env });
 }
 
 /** Stored rows of each capture equal the offline flows of its bytes, field by field. */
@@ -117,22 +126,111 @@ describe('cluster mode: each role its own process over a real Kafka broker', () 
     for (const s of services) await stop(s);
   });
 
-  it('the writer killed with -9 mid-capture and restarted: no duplicates, nothing missing', async () => {
+  it('the writer killed between its ClickHouse write and its offset commit: no duplicates, nothing missing', async () => {
     const dataDir2 = join(dir, 'data2');
+    // The failpoint kills the writer right after its first flows write, before the commit.
+    const writer = await serve('writer', dataDir2, kafka.brokers, 'writer2', {
+      CAPSTREAM_FAILPOINTS: 'geo.after-write=kill@1',
+    });
     const group = [
-      await serve('writer', dataDir2, kafka.brokers, 'writer2'),
+      writer,
       await serve('ingest', dataDir2, kafka.brokers, 'ingest2'),
       await serve('parser', dataDir2, kafka.brokers, 'parser4'),
     ];
     services.push(...group);
     const captures = { 'cl-d': samplePcap(), 'cl-e': samplePcapng() };
     const jobs = await submit(kafka.brokers, dir, captures);
-    await new Promise((r) => setTimeout(r, 1500));
-    await stop(group[0], 'SIGKILL');
-    const writer = await serve('writer', dataDir2, kafka.brokers, 'writer2-again');
-    services.push(writer);
-    await allDone(writer, jobs, services);
-    await stop(writer);
+    const [, signal] = (await once(writer.child, 'exit')) as [number | null, string | null];
+    assert.equal(signal, 'SIGKILL', `the failpoint killed the writer\n${writer.output}`);
+    const again = await serve('writer', dataDir2, kafka.brokers, 'writer2-again');
+    services.push(again);
+    await allDone(again, jobs, services);
+    await stop(again);
     await assertStored(dataDir2, captures);
+    for (const s of group) await stop(s);
+  });
+
+  it('the broker stopped and restarted while a capture streams in: the rows equal the embedded ones', async () => {
+    const dataDir3 = join(dir, 'data3');
+    const bytes = samplePcapng();
+    // Served in 20 pieces over ~3 s, so the broker goes away in the middle of the ingest.
+    const files = createServer(async (_req, res) => {
+      res.writeHead(200, { 'content-length': bytes.length });
+      const step = Math.ceil(bytes.length / 20);
+      for (let at = 0; at < bytes.length; at += step) {
+        res.write(bytes.subarray(at, at + step));
+        await new Promise((r) => setTimeout(r, 150));
+      }
+      res.end();
+    });
+    await new Promise<void>((r) => files.listen(0, '127.0.0.1', r));
+    try {
+      const url = `http://127.0.0.1:${(files.address() as AddressInfo).port}/slow.pcapng`;
+      const group = [
+        await serve('writer', dataDir3, kafka.brokers, 'writer3'),
+        await serve('ingest', dataDir3, kafka.brokers, 'ingest3', { CAPSTREAM_FETCH_ALLOW: '127.0.0.1' }),
+        await serve('parser', dataDir3, kafka.brokers, 'parser5'),
+      ];
+      services.push(...group);
+      const job: CaptureJob = {
+        captureId: 'cl-f',
+        datasetId: 'default',
+        name: 'slow',
+        source: { kind: 'http', url },
+        submittedAt: new Date().toISOString(),
+      };
+      const transport = new KafkaTransport({ brokers: kafka.brokers, clientId: 'cluster-test' });
+      await transport.send<CaptureJob>(TOPICS.jobs, [{ key: job.captureId, value: job }]);
+      await transport.close();
+      await new Promise((r) => setTimeout(r, 1000));
+      await kafka.stop();
+      await new Promise((r) => setTimeout(r, 3000));
+      await kafka.restart();
+      await allDone(group[0], [job], services);
+      // The broker was away while the ingest handed segments on (not before or after it).
+      assert.match(group[1].output, /could not hand the capture on/, group[1].output);
+      await stop(group[0]);
+      await assertStored(dataDir3, { 'cl-f': bytes });
+      for (const s of group) await stop(s);
+    } finally {
+      files.close();
+    }
+  });
+  it('poison messages go to the dead-letter topic; the captures go on, and the one they belonged to says what was lost', async () => {
+    const dataDir4 = join(dir, 'data4');
+    const group = [
+      await serve('writer', dataDir4, kafka.brokers, 'writer4'),
+      await serve('ingest', dataDir4, kafka.brokers, 'ingest4'),
+      await serve('parser', dataDir4, kafka.brokers, 'parser6'),
+    ];
+    services.push(...group);
+    // A segment and a flow record of capture cl-g in a format version this build cannot read.
+    const raw = new KafkaTransport({ brokers: kafka.brokers, clientId: 'cluster-test' });
+    await raw.sendRaw(TOPICS.segments, [{ key: 'cl-g', value: Buffer.from([99, 0, 0, 0]) }]);
+    await raw.sendRaw(TOPICS.flows, [{ key: 'cl-g/bogus', value: Buffer.from([99]) }]);
+    await raw.close();
+    const captures = { 'cl-g': samplePcap(), 'cl-h': samplePcapng() };
+    const jobs = await submit(kafka.brokers, dir, captures);
+    await allDone(group[0], jobs, services);
+    let list: { capture_id: string; lost: string[] }[] = [];
+    for (const t0 = Date.now(); Date.now() - t0 < 30_000; await new Promise((r) => setTimeout(r, 250))) {
+      list = (await (await fetch(`${group[0].url}/api/captures`)).json()) as typeof list;
+      if ((list.find((c) => c.capture_id === 'cl-g')?.lost.length ?? 0) >= 2) break;
+    }
+    const lost = list.find((c) => c.capture_id === 'cl-g')?.lost ?? [];
+    assert.equal(lost.length, 2, JSON.stringify(lost));
+    assert.ok(
+      lost.some((l) => /^a segment .*unknown version 99 .*UNKNOWN_VERSION, capstream\.segments\.v1/.test(l)),
+      JSON.stringify(lost),
+    );
+    assert.ok(
+      lost.some((l) => /^a flow record: .*unknown version 99 .*capstream\.flows\.v1/.test(l)),
+      JSON.stringify(lost),
+    );
+    assert.deepEqual(list.find((c) => c.capture_id === 'cl-h')?.lost, []);
+    await stop(group[0]);
+    // The poison carried nothing of the real captures: their rows are whole.
+    await assertStored(dataDir4, captures);
+    for (const s of group) await stop(s);
   });
 });

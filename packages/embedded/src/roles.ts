@@ -9,6 +9,7 @@ import {
   type CaptureJob,
   type ConsumerContext,
   contentToken,
+  type DeadLetter,
   type Delivery,
   type DnsNames,
   type Logger,
@@ -130,6 +131,7 @@ export async function startWriterRole(
     ...(await followCaptures(transport, tracker, {
       jobsGroup: 'capstream-tracker-jobs',
       eventsGroup: 'capstream-tracker',
+      deadLettersGroup: 'capstream-tracker-dead-letters',
       observer: false,
     })),
     await transport.subscribe<DnsNames>(TOPICS.dns, 'capstream-dns', async (batch, c) => {
@@ -179,6 +181,7 @@ export function storeTracker(store: Store, opts: { persist: boolean }): CaptureT
 export interface FollowOptions {
   jobsGroup: string;
   eventsGroup: string;
+  deadLettersGroup: string;
   /**
    * An observer's groups start at the latest offsets and never commit: it wants what happens
    * from now on, and Kafka forgets a group without offsets once its consumer leaves (no stale
@@ -187,7 +190,10 @@ export interface FollowOptions {
   observer: boolean;
 }
 
-/** Feeds a tracker from the jobs and events topics (two groups: kafkajs assigns per group, not per topic). */
+/**
+ * Feeds a tracker from the jobs, events and dead-letter topics (a group each: kafkajs assigns
+ * per group, not per topic).
+ */
 export async function followCaptures(
   transport: Transport,
   tracker: CaptureTracker,
@@ -212,6 +218,15 @@ export async function followCaptures(
       opts.eventsGroup,
       async (batch, c) => {
         for (const d of batch) await tracker.event(d.value);
+        await done(batch, c);
+      },
+      { start },
+    ),
+    await transport.subscribe<DeadLetter>(
+      TOPICS.deadLetter,
+      opts.deadLettersGroup,
+      async (batch, c) => {
+        for (const d of batch) await tracker.deadLetter(d.value);
         await done(batch, c);
       },
       { start },

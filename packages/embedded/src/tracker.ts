@@ -1,5 +1,5 @@
 import { isoTime } from '@capstream/core';
-import type { CaptureEvent, CaptureJob } from '@capstream/pipeline';
+import { type CaptureEvent, type CaptureJob, type DeadLetter, TOPICS } from '@capstream/pipeline';
 import { type Capture, newCapture } from '@capstream/store';
 
 /** What is known of a capture while it runs and after: the `captures` row, less its version. */
@@ -128,13 +128,35 @@ export class CaptureTracker {
     });
   }
 
-  async event(e: CaptureEvent): Promise<void> {
-    if (!this.states.has(e.captureId) && this.deps.load) {
-      const stored = await this.deps.load(e.captureId);
+  /** What this tracker knows of a capture, from its stored row when it has not met it yet. */
+  private async known(captureId: string, at: string): Promise<CaptureState> {
+    if (!this.states.has(captureId) && this.deps.load) {
+      const stored = await this.deps.load(captureId);
       // The job may have arrived while the row was read: what this tracker has wins.
-      if (stored && !this.states.has(e.captureId)) this.states.set(e.captureId, { ...stored });
+      if (stored && !this.states.has(captureId)) this.states.set(captureId, { ...stored });
     }
-    const s = this.stateOf(e.captureId, e.at);
+    return this.stateOf(captureId, at);
+  }
+
+  /**
+   * A message of a capture was set aside on the dead-letter topic: its row says what was lost
+   * (once per message), and a lost flow record is no longer waited for before DONE. An
+   * undecodable flow record may have been an active flow's interim version rather than a final
+   * one; counting it as final errs towards reading DONE a moment early rather than never.
+   */
+  async deadLetter(d: DeadLetter): Promise<void> {
+    const captureId = captureOfKey(d.topic, d.key);
+    if (captureId === null) return;
+    const s = await this.known(captureId, d.at);
+    const line = lostLine(d);
+    if (s.lost.includes(line)) return;
+    s.lost = [...s.lost, line];
+    s.updated_at = new Date().toISOString();
+    await this.save(s, true);
+  }
+
+  async event(e: CaptureEvent): Promise<void> {
+    const s = await this.known(e.captureId, e.at);
     if (s.status === 'DONE' || s.status === 'FAILED') return;
     if (e.bytesRead !== undefined) s.bytes_read = Math.max(s.bytes_read, e.bytesRead);
     if (e.bytesTotal !== undefined && e.bytesTotal !== null) s.bytes_total = e.bytesTotal;
@@ -154,7 +176,7 @@ export class CaptureTracker {
     }
     if (e.stage === 'parser' && (e.status === 'DONE' || e.status === 'FAILED')) {
       s.flows = e.flows ?? 0;
-      await this.untilStored(s.capture_id, s.flows);
+      await this.untilStored(s);
       s.status = e.status;
       final = true;
     }
@@ -163,9 +185,11 @@ export class CaptureTracker {
     await this.save(s, final || e.status !== undefined);
   }
 
-  private async untilStored(captureId: string, flows: number): Promise<void> {
+  private async untilStored(s: CaptureState): Promise<void> {
     for (let wait = 5; ; wait = Math.min(wait * 2, 200)) {
-      if ((await this.deps.storedFlows(captureId)) >= flows) return;
+      // Dead letters may land while this waits (another consumer group): read them each time.
+      const lost = s.lost.filter((l) => l.startsWith(LOST_FLOW)).length;
+      if ((await this.deps.storedFlows(s.capture_id)) >= s.flows - lost) return;
       await new Promise((r) => setTimeout(r, wait));
     }
   }
@@ -179,6 +203,29 @@ export class CaptureTracker {
     for (const l of this.listeners.get(s.capture_id) ?? []) l({ ...s });
     for (const l of this.everyCapture) l({ ...s });
   }
+}
+
+const LOST_FLOW = 'a flow record';
+
+/** What a dead letter took from its capture, in words, with where it is on the dead-letter topic. */
+function lostLine(d: DeadLetter): string {
+  const what =
+    d.topic === TOPICS.flows
+      ? LOST_FLOW
+      : d.topic === TOPICS.segments
+        ? 'a segment (its packets are missing from the flows)'
+        : d.topic === TOPICS.dns
+          ? 'DNS names'
+          : `a message of ${d.topic}`;
+  return `${what}: ${d.reason} [${d.code}, ${d.topic} partition ${d.partition} offset ${d.offset}]`;
+}
+
+/** The capture a message belonged to: flow records are keyed `capture/flow`, the rest by capture. */
+function captureOfKey(topic: string, key: string | null): string | null {
+  if (!key) return null;
+  if (topic !== TOPICS.flows) return key;
+  const slash = key.lastIndexOf('/');
+  return slash > 0 ? key.slice(0, slash) : key;
 }
 
 function nsIso(ns: string): string {

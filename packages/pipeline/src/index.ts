@@ -1,4 +1,5 @@
 export * from './codec.ts';
+export * from './failpoints.ts';
 export * from './kafka-transport.ts';
 export * from './log.ts';
 export * from './memory-transport.ts';

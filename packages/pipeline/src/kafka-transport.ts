@@ -21,7 +21,9 @@ import {
   logLevel,
   type Producer,
 } from 'kafkajs';
+import type { Registry } from 'prom-client';
 import { type Codec, CodecError, codecFor, type DeadLetter, jsonCodec } from './codec.ts';
+import { type KafkaMetrics, kafkaMetrics } from './kafka-metrics.ts';
 import { TOPICS } from './topics.ts';
 import {
   type ConsumerContext,
@@ -53,6 +55,8 @@ export interface KafkaTransportOptions {
   /** How long `subscribe` waits for the group join. */
   joinTimeoutMs: number;
   kafka: Partial<KafkaConfig>;
+  /** Where the transport's metrics go (messages, bytes, lag, batch sizes, errors); none when absent. */
+  registry?: Registry;
 }
 
 const DEFAULTS: Omit<KafkaTransportOptions, 'brokers'> = {
@@ -87,6 +91,7 @@ export class KafkaTransport implements Transport {
   private producerReady: Promise<Producer> | undefined;
   private readonly consumers = new Set<Consumer>();
   private readonly deadLetterCodec: Codec<DeadLetter>;
+  private readonly metrics: KafkaMetrics | null;
   private closed = false;
 
   constructor(options: Partial<KafkaTransportOptions> & { brokers: string[] }) {
@@ -98,6 +103,7 @@ export class KafkaTransport implements Transport {
       ...this.options.kafka,
     });
     this.deadLetterCodec = jsonCodec<DeadLetter>(this.options.deadLetterTopic);
+    this.metrics = this.options.registry ? kafkaMetrics(this.options.registry) : null;
   }
 
   private getProducer(): Promise<Producer> {
@@ -125,12 +131,14 @@ export class KafkaTransport implements Transport {
     if (messages.length === 0) return;
     const codec = this.options.codecFor(topic) as Codec<T>;
     const producer = await this.getProducer();
-    await producer.send({
-      topic,
-      acks: -1,
-      compression: COMPRESSION[codec.compression],
-      messages: messages.map((m) => ({ key: m.key, value: codec.encode(m.value) })),
-    });
+    const encoded = messages.map((m) => ({ key: m.key, value: codec.encode(m.value) }));
+    await producer.send({ topic, acks: -1, compression: COMPRESSION[codec.compression], messages: encoded });
+    if (this.metrics) {
+      let bytes = 0;
+      for (const m of encoded) bytes += m.value.length;
+      this.metrics.produced.inc({ topic }, encoded.length);
+      this.metrics.producedBytes.inc({ topic }, bytes);
+    }
   }
 
   /** Writes raw bytes to a topic, bypassing its codec (tests: poison messages). */
@@ -148,6 +156,7 @@ export class KafkaTransport implements Transport {
     if (this.closed) throw new Error('transport is closed');
     const codec = this.options.codecFor(topic) as Codec<T>;
     const { maxBatch, retryMs, onHandlerError } = this.options;
+    const metrics = this.metrics;
     // `latest` is where the partitions end now, when subscribe is called, rather than whenever
     // the group's first fetch resolves it: nothing sent after subscribe returns is missed.
     let startAt = options.start === 'latest' ? await this.uncommittedEnds(topic, group) : null;
@@ -192,6 +201,7 @@ export class KafkaTransport implements Transport {
         acks: -1,
         messages: [{ key: `${topic}/${partition}/${offset}`, value: this.deadLetterCodec.encode(dl) }],
       });
+      this.metrics?.deadLetters.inc({ topic, code: dl.code });
     };
 
     const eachBatch = async ({ batch, resolveOffset, heartbeat, isRunning, isStale }: EachBatchPayload) => {
@@ -205,16 +215,20 @@ export class KafkaTransport implements Transport {
       }
       const live = () => !stopping && isRunning() && !isStale();
       let chunk: Delivery<T>[] = [];
+      let chunkBytes = 0;
 
       const flush = async (): Promise<boolean> => {
         if (chunk.length === 0) return true;
         const deliveries = chunk;
         chunk = [];
+        const bytes = chunkBytes;
+        chunkBytes = 0;
         // Keep the session alive while a slow handler runs.
         const timer = setInterval(() => heartbeat().catch(() => {}), 1000);
         try {
           await handler(deliveries, ctx);
         } catch (e) {
+          metrics?.handlerErrors.inc({ topic, group });
           onHandlerError(e, topic, group);
           await new Promise((r) => setTimeout(r, retryMs));
           // As after a crash: everything after the last commit comes again.
@@ -225,7 +239,14 @@ export class KafkaTransport implements Transport {
         } finally {
           clearInterval(timer);
         }
-        resolveOffset(String(deliveries[deliveries.length - 1].offset));
+        const last = deliveries[deliveries.length - 1].offset;
+        resolveOffset(String(last));
+        if (metrics) {
+          metrics.consumed.inc({ topic, group }, deliveries.length);
+          metrics.consumedBytes.inc({ topic, group }, bytes);
+          metrics.batchSize.observe({ topic }, deliveries.length);
+          metrics.lag.set({ topic, group, partition }, Math.max(0, Number(batch.highWatermark) - last - 1));
+        }
         await heartbeat().catch(() => {});
         return true;
       };
@@ -251,6 +272,7 @@ export class KafkaTransport implements Transport {
           continue;
         }
         chunk.push({ topic, partition, offset, key: m.key === null ? '' : m.key.toString('utf8'), value });
+        chunkBytes += m.value.length;
         if (chunk.length >= maxBatch && !(await flush())) return;
       }
       if (live()) await flush();

@@ -6,6 +6,7 @@ import { randomBytes } from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
 import { type KafkaBroker, startKafka } from '@capstream/kafka-testing';
 import { type Admin, Kafka, logLevel } from 'kafkajs';
+import { Registry } from 'prom-client';
 import { CodecError, type DeadLetter, jsonCodec } from '../src/codec.ts';
 import { KafkaTransport, type KafkaTransportOptions } from '../src/kafka-transport.ts';
 import { ensureTopics, pipelineTopicSpecs } from '../src/topics-admin.ts';
@@ -107,12 +108,13 @@ describe('kafka transport', () => {
     assert.deepEqual(again.underPartitioned, [{ topic: names.events, have: 3, want: 6 }]);
   });
 
-  it('after a handler error, seeks back to the last commit: earlier uncommitted batches come again', async () => {
+  it('after a handler error, seeks back to the last commit: earlier uncommitted batches come again (and the metrics say so)', async () => {
     const suffix = randomBytes(4).toString('hex');
     const topic = `reseek-${suffix}`;
     await createTopics([{ name: topic, partitions: 1 }]);
     const errors: unknown[] = [];
-    const t = transport({ onHandlerError: (e) => errors.push(e) });
+    const registry = new Registry();
+    const t = transport({ onHandlerError: (e) => errors.push(e), registry });
     await t.send(
       topic,
       Array.from({ length: 8 }, (_, i) => ({ key: 'k', value: i })),
@@ -133,6 +135,13 @@ describe('kafka transport', () => {
     await sub.close();
     assert.equal(errors.length, 1);
     assert.deepEqual(seen, [0, 1, 2, 3, 0, 1, 2, 3, 4, 5, 6, 7]);
+    const text = await registry.metrics();
+    const group = `reseek-g-${suffix}`;
+    const metric = (line: string) => assert.ok(text.includes(line), `${line}\nin\n${text}`);
+    metric(`capstream_kafka_produced_messages_total{topic="${topic}"} 8`);
+    metric(`capstream_kafka_consumed_messages_total{topic="${topic}",group="${group}"} 12`);
+    metric(`capstream_kafka_handler_errors_total{topic="${topic}",group="${group}"} 1`);
+    metric(`capstream_kafka_consumer_lag{topic="${topic}",group="${group}",partition="0"} 0`);
   });
 
   it('sends an undecodable message to the dead-letter topic and goes on with the partition', async () => {

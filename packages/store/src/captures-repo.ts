@@ -28,6 +28,11 @@ export interface Capture {
   sha256: string;
   /** Named counters (skipped packets by reason, evictions...). */
   counters: Record<string, number>;
+  /**
+   * Messages of this capture the pipeline set aside on the dead-letter topic (undecodable, or no
+   * flow), one line each saying what and why; [] when nothing was lost.
+   */
+  lost: string[];
   /** Millisecond ISO times. */
   submitted_at: string;
   updated_at: string;
@@ -85,6 +90,7 @@ const SELECT = [
   'format',
   'sha256',
   'counters',
+  'lost',
   'toString(toUnixTimestamp64Milli(submitted_at)) AS submitted_ms',
   'toString(toUnixTimestamp64Milli(updated_at)) AS updated_ms',
   'version',
@@ -112,6 +118,7 @@ function rowToCapture(r: Raw): Capture {
     format: String(r.format),
     sha256: String(r.sha256),
     counters,
+    lost: ((r.lost ?? []) as unknown[]).map(String),
     submitted_at: new Date(num(r.submitted_ms)).toISOString(),
     updated_at: new Date(num(r.updated_ms)).toISOString(),
     version: num(r.version),
@@ -137,6 +144,7 @@ export function newCapture(captureId: string, at: string): Capture {
     format: '',
     sha256: '',
     counters: {},
+    lost: [],
     submitted_at: at,
     updated_at: at,
     version: 0,

@@ -102,6 +102,8 @@ export const CAPTURES: TableDef = {
     { name: 'format', type: 'String' },
     { name: 'sha256', type: 'String' },
     { name: 'counters', type: 'Map(String, UInt64)' },
+    // What the pipeline set aside for this capture (dead letters), one line each.
+    { name: 'lost', type: 'Array(String)' },
     { name: 'submitted_at', type: "DateTime64(3, 'UTC')" },
     { name: 'updated_at', type: "DateTime64(3, 'UTC')" },
     { name: 'version', type: 'UInt64' },

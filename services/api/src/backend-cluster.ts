@@ -54,6 +54,7 @@ export async function clusterBackend(ctx: RoleContext, opts: ClusterBackendOptio
   const group = `capstream-api-${opts.instance ?? instanceName()}`;
   const subs = await followCaptures(ctx.transport, tracker, {
     jobsGroup: `${group}-jobs`,
+    deadLettersGroup: `${group}-dead-letters`,
     eventsGroup: `${group}-events`,
     observer: true,
   });

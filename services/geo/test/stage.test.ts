@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import {
   type ConsumerContext,
+  type DeadLetter,
   type Delivery,
   type FlowMessage,
   type Handler,
@@ -15,7 +16,7 @@ import {
 import { Registry } from 'prom-client';
 import { DEFAULT_GEO_CONFIG, type GeoConfig } from '../src/config.ts';
 import { enrichFlow } from '../src/enrich.ts';
-import { createGeoStage, dedupToken, GEO_GROUP, type GeoDeadLetter } from '../src/index.ts';
+import { createGeoStage, dedupToken, GEO_GROUP } from '../src/index.ts';
 import { FakeFlowWriter, type FakeFlowWriterOptions, fakeGeoDatabase, flowMessage } from '../src/testing.ts';
 
 const until = async (cond: () => boolean, what: string, ms = 5000) => {
@@ -333,15 +334,11 @@ describe('the geo stage on the in-process transport', () => {
       { partitions: 1 },
       { batchSize: 3, flushIntervalMs: 10 },
     );
-    const dead: GeoDeadLetter[] = [];
-    const sub = await transport.inner.subscribe<GeoDeadLetter>(
-      TOPICS.deadLetter,
-      'test',
-      async (batch, ctx) => {
-        for (const d of batch) dead.push(d.value);
-        await ctx.commit(batch[0].partition, batch[batch.length - 1].offset);
-      },
-    );
+    const dead: DeadLetter[] = [];
+    const sub = await transport.inner.subscribe<DeadLetter>(TOPICS.deadLetter, 'test', async (batch, ctx) => {
+      for (const d of batch) dead.push(d.value);
+      await ctx.commit(batch[0].partition, batch[batch.length - 1].offset);
+    });
     await stage.start();
     await transport.send(TOPICS.flows, [
       { key: 'a', value: flowMessage({ flow_id: 'a' }) },
@@ -355,9 +352,11 @@ describe('the geo stage on the in-process transport', () => {
       writer.rows.map((r) => r.flow_id),
       ['a', 'c'],
     );
-    assert.equal(dead[0].stage, 'geo');
+    assert.equal(dead[0].group, GEO_GROUP);
+    assert.equal(dead[0].code, 'NOT_A_FLOW');
+    assert.equal(dead[0].key, 'b');
     assert.equal(dead[0].offset, 1);
-    assert.equal(dead[0].value, null);
+    assert.equal(Buffer.from(dead[0].value, 'base64').toString(), 'null');
     assert.match(await registry.metrics(), /^capstream_geo_dead_letters_total 1$/m);
   });
 

@@ -31,6 +31,25 @@ export interface IngestDeps {
   registry?: Registry;
 }
 
+/** Handing a segment or an event to the transport failed (a broker away): no fault of the capture. */
+export class HandoffError extends Error {
+  override readonly name = 'HandoffError';
+  readonly code = 'HANDOFF';
+  constructor(cause: unknown) {
+    super(`could not hand the capture on to the pipeline: ${(cause as Error)?.message ?? String(cause)}`, {
+      cause,
+    });
+  }
+}
+
+async function handOff(send: () => Promise<void>): Promise<void> {
+  try {
+    await send();
+  } catch (e) {
+    throw new HandoffError(e);
+  }
+}
+
 export interface IngestResult {
   captureId: string;
   bytesRead: number;
@@ -58,14 +77,25 @@ export function createIngestStage(partial: Partial<IngestConfig>, deps: IngestDe
   let sub: Subscription | null = null;
 
   const event = (e: Omit<CaptureEvent, 'at' | 'stage'>) =>
-    transport.send<CaptureEvent>(TOPICS.events, [
-      { key: e.captureId, value: { ...e, stage: 'ingest', at: new Date().toISOString() } },
-    ]);
+    handOff(() =>
+      transport.send<CaptureEvent>(TOPICS.events, [
+        { key: e.captureId, value: { ...e, stage: 'ingest', at: new Date().toISOString() } },
+      ]),
+    );
 
   async function ingest(job: CaptureJob, given?: OpenedSource): Promise<IngestResult> {
+    metrics.active.inc();
+    try {
+      return await read(job, given);
+    } finally {
+      live.delete(job.captureId);
+      metrics.active.dec();
+    }
+  }
+
+  async function read(job: CaptureJob, given?: OpenedSource): Promise<IngestResult> {
     const { captureId } = job;
     if (job.source.kind === 'stream') live.add(captureId);
-    metrics.active.inc();
     const result: IngestResult = { captureId, bytesRead: 0, packets: 0, segments: 0, error: null };
     let opened: OpenedSource;
     try {
@@ -74,7 +104,6 @@ export function createIngestStage(partial: Partial<IngestConfig>, deps: IngestDe
       result.error = (e as Error).message;
       log.warn({ captureId, err: result.error }, 'capture source failed');
       metrics.captures.inc({ outcome: 'source_failed' });
-      metrics.active.dec();
       await event({ captureId, status: 'FAILED', error: result.error });
       await sendSegment({
         captureId,
@@ -134,11 +163,15 @@ export function createIngestStage(partial: Partial<IngestConfig>, deps: IngestDe
         }
         await send(segmenter.end());
       } catch (e) {
+        if (e instanceof HandoffError) throw e;
         error = e instanceof CaptureError ? e : gzipFailure(e, segmenter.consumed);
         if (error === null) throw e;
         await send(segmenter.flush());
       }
     } catch (e) {
+      // The transport broke, not the capture: the job fails and comes again (read from the start;
+      // segments already handed on are skipped by the parser by their sequence numbers).
+      if (e instanceof HandoffError) throw e;
       // The source itself broke (network, disk): what was read stays, the capture says why it stopped.
       error = new CaptureError('IO', segmenter.consumed, (e as Error).message);
     } finally {
@@ -167,7 +200,6 @@ export function createIngestStage(partial: Partial<IngestConfig>, deps: IngestDe
     });
     result.segments++;
     metrics.captures.inc({ outcome: error ? 'broken' : 'read' });
-    metrics.active.dec();
     log.info(
       { captureId, bytes: result.bytesRead, packets: result.packets, error: result.error },
       'capture read',
@@ -179,7 +211,7 @@ export function createIngestStage(partial: Partial<IngestConfig>, deps: IngestDe
 
   async function sendSegment(s: Segment): Promise<void> {
     if (live.has(s.captureId)) s.live = true;
-    await transport.send<Segment>(TOPICS.segments, [{ key: s.captureId, value: s }]);
+    await handOff(() => transport.send<Segment>(TOPICS.segments, [{ key: s.captureId, value: s }]));
     metrics.segments.inc();
   }
 

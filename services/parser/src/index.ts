@@ -189,6 +189,11 @@ export function createParserStage(
     const cap = c;
     const run = async () => {
       if (seg.seq < cap.nextSeq) return; // delivered again: already applied
+      if (seg.seq > cap.nextSeq) {
+        // Segments in between were set aside (dead letters): the flows miss their packets.
+        log.warn({ captureId: cap.id, from: cap.nextSeq, to: seg.seq - 1 }, 'segments missing');
+        cap.table.count('segments_missing', seg.seq - cap.nextSeq);
+      }
       if (seg.live) cap.live = true;
       if (seg.records.length > 0) {
         feed(cap, [seg.header, seg.records]);

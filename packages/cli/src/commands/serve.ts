@@ -119,6 +119,7 @@ export async function serveCommand(roleText: string, opts: ServeOptions): Promis
       transport = new KafkaTransport({
         brokers,
         clientId: `capstream-${name}`,
+        registry,
         onHandlerError: (e, topic, group) =>
           log.error({ err: (e as Error).message, topic, group }, 'batch failed; retrying'),
       });

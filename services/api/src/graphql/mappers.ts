@@ -75,6 +75,7 @@ export function toCapture(c: CaptureState): Capture {
     format: c.format === '' ? null : c.format,
     sha256: c.sha256 === '' ? null : c.sha256,
     counters: Object.entries(c.counters).map(([name, value]) => ({ name, value })),
+    lost: c.lost,
     submittedAt: c.submitted_at,
     updatedAt: c.updated_at,
   };

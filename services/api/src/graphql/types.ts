@@ -90,6 +90,11 @@ export class Capture {
   @Field(() => String, nullable) format!: string | null;
   @Field(() => String, nullable) sha256!: string | null;
   @Field(() => [Counter]) counters!: Counter[];
+  @Field(() => [String], {
+    description:
+      'What the pipeline set aside for this capture (dead letters), one line each: what, why, and where on the dead-letter topic. Empty when nothing was lost.',
+  })
+  lost!: string[];
   @Field(() => String) submittedAt!: string;
   @Field(() => String) updatedAt!: string;
 }

@@ -40,6 +40,18 @@ function CaptureRow({ c, canDelete }: { c: CaptureFieldsFragment; canDelete: boo
           status={c.status === 'DONE' ? 'done' : status}
         />
         {c.error ? <div className="error-text small">{c.error}</div> : null}
+        {c.lost.length > 0 ? (
+          <details className="error-text small">
+            <summary>
+              {c.lost.length === 1 ? '1 message' : `${c.lost.length} messages`} set aside (dead letters)
+            </summary>
+            <ul>
+              {c.lost.map((line) => (
+                <li key={line}>{line}</li>
+              ))}
+            </ul>
+          </details>
+        ) : null}
       </td>
       <td className="num" data-col="bytes" data-value={c.progress.bytesRead}>
         {formatBytes(c.progress.bytesRead)}
