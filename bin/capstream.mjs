@@ -1,13 +1,15 @@
 #!/usr/bin/env node
-// The TypeScript sources run directly through tsx's loader (esbuild), so there is no build step
-// between `npm ci` and `npx capstream`.
-import { register } from 'tsx/esm/api';
+// Runs the CLI from an esbuild bundle of its TypeScript sources, rebuilt when a source changes
+// (cli-bundle.mjs), or through tsx's loader when there is none (CAPSTREAM_NO_BUNDLE=1, a
+// read-only install): either way no build step stands between `npm ci` and `npx capstream`.
+import { cliBundle } from './cli-bundle.mjs';
 
-register();
 // `capstream flows x.pcap | head`: a reader that stops early is not an error.
 process.stdout.on('error', (e) => {
   if (e.code === 'EPIPE') process.exit(0);
   throw e;
 });
-const { main } = await import('../packages/cli/src/main.ts');
+const bundle = await cliBundle();
+if (!bundle) (await import('tsx/esm/api')).register();
+const { main } = await import(bundle ?? '../packages/cli/src/main.ts');
 process.exitCode = await main(process.argv.slice(2));
