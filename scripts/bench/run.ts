@@ -1,6 +1,6 @@
 // Parse benchmark: capstream against tshark, ndpiReader and tcpdump on the same generated capture.
 //
-//   npm run bench -- [--suite parse|api|graphql|dashboard] [--size-mb N] [--only capstream,tshark,ndpi,tcpdump] [--runs N] [--write] [--profile]
+//   npm run bench -- [--suite parse|api|graphql|dashboard|cluster] [--size-mb N] [--only capstream,tshark,ndpi,tcpdump] [--runs N] [--write] [--profile]
 //
 // Tools: capstream, capstream-no-inspect (the same without app labelling, to show what labelling costs),
 // tshark, ndpiReader (alias ndpi) and tcpdump; all of them unless --only picks some.
@@ -481,12 +481,15 @@ function writeDoc(section: string): void {
 // Main
 
 async function main(argv: string[]): Promise<void> {
-  // Other suites: the API's query latencies (api.ts), the dashboard in a browser (dashboard.ts).
+  // Other suites: the API's query latencies (api.ts), the dashboard in a browser (dashboard.ts), the
+  // cluster over a real Kafka broker end to end (cluster.ts).
   const suite = argValue(argv, '--suite') ?? 'parse';
   if (suite === 'api') return (await import('./api.ts')).benchApi(argv);
   if (suite === 'graphql') return (await import('./graphql-servers.ts')).benchGraphqlServers(argv);
   if (suite === 'dashboard') return (await import('./dashboard.ts')).benchDashboardSuite(argv);
-  if (suite !== 'parse') throw new Error(`--suite: parse, api, graphql or dashboard, not '${suite}'`);
+  if (suite === 'cluster') return (await import('./cluster.ts')).benchCluster(argv);
+  if (suite !== 'parse')
+    throw new Error(`--suite: parse, api, graphql, dashboard or cluster, not '${suite}'`);
   const sizeMb = positiveNumber(argv, '--size-mb', DEFAULT_PARAMS.sizeMb);
   const runs = Math.floor(positiveNumber(argv, '--runs', 1));
   const only = argValue(argv, '--only');

@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { mkdirSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { GEO_ENV, type GeoConfig } from '@capstream/geo';
+import type { GeoConfig } from '@capstream/geo';
 import type { CaptureArchive } from '@capstream/ingest';
 import {
   displaySourceOf,
@@ -57,21 +57,6 @@ export interface Embedded {
   /** Reads a live or already-open byte stream as a capture (pcap-over-IP connections). */
   submitStream(opened: OpenedSource, input: { name: string; datasetId?: string }): Promise<CaptureState>;
   stop(): Promise<void>;
-}
-
-/**
- * Geo settings for one process writing to chDB (the environment and options still win): few,
- * large writes. Measured on the 1 GB benchmark capture: 10,000-flow batches flushed after 250 ms
- * without flows made ~40 writes and took 22 s end to end; 50,000 flushed after 1 s, 12 writes and
- * 15 s. A live stream's flows still land within the 3 s maximum delay.
- */
-const EMBEDDED_GEO: Partial<GeoConfig> = { batchSize: 50_000, flushIntervalMs: 1000 };
-
-/** EMBEDDED_GEO without what the environment sets (code-given settings would win over it). */
-function embeddedGeo(env: NodeJS.ProcessEnv): Partial<GeoConfig> {
-  return Object.fromEntries(
-    Object.entries(EMBEDDED_GEO).filter(([k]) => !env[GEO_ENV[k as keyof GeoConfig]]?.trim()),
-  );
 }
 
 /** A time-ordered, unguessable capture id. */
@@ -136,7 +121,7 @@ export async function startEmbedded(options: EmbeddedOptions): Promise<Embedded>
     config,
     segmentBytes: options.segmentBytes,
     liveFlushMs: options.liveFlushMs,
-    geo: { ...embeddedGeo(env), ...options.geo },
+    geo: options.geo,
   };
   // The writer first, so that nothing the others emit waits for a consumer.
   const writer = await startWriterRole(ctx);

@@ -220,7 +220,10 @@ function lostLine(d: DeadLetter): string {
   return `${what}: ${d.reason} [${d.code}, ${d.topic} partition ${d.partition} offset ${d.offset}]`;
 }
 
-/** The capture a message belonged to: flow records are keyed `capture/flow`, the rest by capture. */
+/**
+ * The capture a message belonged to: messages are keyed by their capture (flow records written by
+ * earlier builds were keyed `capture/flow`, and may still sit on the topic).
+ */
 function captureOfKey(topic: string, key: string | null): string | null {
   if (!key) return null;
   if (topic !== TOPICS.flows) return key;

@@ -67,12 +67,17 @@ const DEFAULTS: Omit<KafkaTransportOptions, 'brokers'> = {
   onHandlerError: () => {},
   retryMs: 200,
   // A crashed consumer's partitions move to the others after the session timeout: 10 s rather
-  // than kafkajs's 30 s, with heartbeats every second (the broker's minimum is 6 s).
-  consumer: { sessionTimeout: 10_000, heartbeatInterval: 1_000 },
+  // than kafkajs's 30 s, with heartbeats every second (the broker's minimum is 6 s). Fetches of
+  // up to 8 MiB a partition (kafkajs: 1 MiB, about one segment) hand a handler several segments
+  // at once, so it commits once for them instead of once each.
+  consumer: { sessionTimeout: 10_000, heartbeatInterval: 1_000, maxBytesPerPartition: 8 * 1024 * 1024 },
   partitionsConsumedConcurrently: 1,
   joinTimeoutMs: 30_000,
   kafka: {},
 };
+
+/** Most value bytes (before compression) in one produce call: under the broker's default 1 MiB batch limit. */
+const MAX_SEND_BYTES = 768 * 1024;
 
 const COMPRESSION = { none: CompressionTypes.None, gzip: CompressionTypes.GZIP } as const;
 
@@ -132,13 +137,28 @@ export class KafkaTransport implements Transport {
     const codec = this.options.codecFor(topic) as Codec<T>;
     const producer = await this.getProducer();
     const encoded = messages.map((m) => ({ key: m.key, value: codec.encode(m.value) }));
-    await producer.send({ topic, acks: -1, compression: COMPRESSION[codec.compression], messages: encoded });
-    if (this.metrics) {
-      let bytes = 0;
-      for (const m of encoded) bytes += m.value.length;
-      this.metrics.produced.inc({ topic }, encoded.length);
-      this.metrics.producedBytes.inc({ topic }, bytes);
+    // kafkajs makes one record batch per partition of a send, and the broker refuses a batch over
+    // the topic's max.message.bytes (1 MiB by default): a capture's last flows (thousands, one
+    // key) go in several sends. One message over the bound still goes, alone.
+    let bytes = 0;
+    for (let start = 0; start < encoded.length; ) {
+      let end = start;
+      let size = 0;
+      while (end < encoded.length && (end === start || size + encoded[end].value.length <= MAX_SEND_BYTES)) {
+        size += encoded[end].value.length;
+        end++;
+      }
+      await producer.send({
+        topic,
+        acks: -1,
+        compression: COMPRESSION[codec.compression],
+        messages: encoded.slice(start, end),
+      });
+      bytes += size;
+      start = end;
     }
+    this.metrics?.produced.inc({ topic }, encoded.length);
+    this.metrics?.producedBytes.inc({ topic }, bytes);
   }
 
   /** Writes raw bytes to a topic, bypassing its codec (tests: poison messages). */

@@ -144,6 +144,29 @@ describe('kafka transport', () => {
     metric(`capstream_kafka_consumer_lag{topic="${topic}",group="${group}",partition="0"} 0`);
   });
 
+  it('a send of more than the broker takes in one batch (1 MiB) to one key arrives whole and in order', async () => {
+    const suffix = randomBytes(4).toString('hex');
+    const topic = `big-${suffix}`;
+    await createTopics([{ name: topic, partitions: 2 }]);
+    const t = transport();
+    // 3 MiB under one key: one record batch would be refused with MESSAGE_TOO_LARGE.
+    const values = Array.from({ length: 48 }, (_, i) => `${i}:${randomBytes(48 * 1024).toString('base64')}`);
+    await t.send(
+      topic,
+      values.map((value) => ({ key: 'one-capture', value })),
+    );
+    const seen: string[] = [];
+    const sub = await t.subscribe<string>(topic, `big-g-${suffix}`, async (batch, ctx) => {
+      for (const d of batch) seen.push(d.value);
+      await ctx.commit(batch[0].partition, batch[batch.length - 1].offset);
+    });
+    const t0 = Date.now();
+    while (seen.length < values.length && Date.now() - t0 < 20_000)
+      await new Promise((r) => setTimeout(r, 20));
+    await sub.close();
+    assert.deepEqual(seen, values);
+  });
+
   it('sends an undecodable message to the dead-letter topic and goes on with the partition', async () => {
     const suffix = randomBytes(4).toString('hex');
     const topic = `poison-${suffix}`;

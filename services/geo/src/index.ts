@@ -143,25 +143,34 @@ export function createGeoStage(settings: Partial<GeoConfig>, deps: GeoDeps): Geo
   /**
    * How many leading pending messages form a batch to write now: the messages of the first
    * offset bucket once the bucket is complete (its last offset is in, or a later bucket's
-   * message is), or when `flushPartial`. 0 when there is nothing to write yet.
+   * message is); else those of them up to offset `flushUpTo`. 0 when there is nothing to write yet.
    */
-  function ready(pending: Delivery<FlowMessage>[], size: number, flushPartial: boolean): number {
+  function ready(pending: Delivery<FlowMessage>[], size: number, flushUpTo: number): number {
     if (pending.length === 0) return 0;
     const bucket = Math.floor(pending[0].offset / size);
     const bucketEnd = (bucket + 1) * size - 1;
     let n = 0;
     while (n < pending.length && pending[n].offset <= bucketEnd) n++;
-    if (n < pending.length || pending[n - 1].offset === bucketEnd || flushPartial) return n;
-    return 0;
+    if (n < pending.length || pending[n - 1].offset === bucketEnd) return n;
+    let upTo = 0;
+    while (upTo < n && pending[upTo].offset <= flushUpTo) upTo++;
+    return upTo;
   }
 
   async function drain(st: PartitionState, flushPartial: boolean): Promise<void> {
     // Drains queued by deliveries before a stop: stop() runs its own (one try), after them.
     if (stopping && !flushPartial) return;
     const c = config!;
-    const partial = flushPartial || c.flushIntervalMs === 0;
+    // A partial flush writes what is pending now; flows arriving during its writes wait for the
+    // next flush, or they would be written in a cascade of small batches, one per write's time.
+    const flushUpTo =
+      c.flushIntervalMs === 0
+        ? Number.POSITIVE_INFINITY
+        : flushPartial
+          ? (st.pending.at(-1)?.offset ?? -1)
+          : -1;
     for (;;) {
-      const n = ready(st.pending, c.batchSize, partial);
+      const n = ready(st.pending, c.batchSize, flushUpTo);
       if (n === 0) break;
       const batch = st.pending.slice(0, n);
       if (!(await write(batch))) return; // given up while stopping: stays uncommitted

@@ -308,6 +308,26 @@ describe('the geo stage on the in-process transport', () => {
     );
   });
 
+  it('a partial flush writes what is pending then; flows arriving meanwhile wait for the next one', async () => {
+    // Writes take 100 ms; flows keep coming every 5 ms for a second, so only maxDelayMs cuts batches.
+    const { writer, transport, stage } = setup(
+      { partitions: 1 },
+      { batchSize: 100_000, flushIntervalMs: 30, maxDelayMs: 250 },
+      { delayMs: 100 },
+    );
+    await stage.start();
+    for (let i = 0; i < 200; i++) {
+      await sendFlows(transport, 1, i);
+      await new Promise((r) => setTimeout(r, 5));
+    }
+    await until(() => transport.lag() === 0, 'every flow written');
+    await stage.stop();
+    assert.equal(writer.rows.length, 200);
+    // About one write per maxDelayMs + write time (~350 ms) over ~1.2 s, and one for the rest; back
+    // to back writes of whatever came during the previous one would make ~10.
+    assert.ok(writer.calls.length <= 6, `${writer.calls.length} writes`);
+  });
+
   it('stop() waits for the batch being written and commits it', async () => {
     let writing = false;
     const { writer, transport, stage } = setup(

@@ -111,8 +111,10 @@ export function createParserStage(
       table: new FlowTable((flow, final) => {
         if (final) c.finals++;
         const value = flowMessage(flow, final, c.precision, id);
-        // Keyed by flow: the versions of one flow stay in order on one partition.
-        c.out.push({ key: `${id}/${value.flow_id}`, value });
+        // Keyed by capture, as its segments are: its flows stay in order on one partition, so the
+        // geo stage writes a capture's flows in few large batches (each write costs ClickHouse a
+        // part in `flows` and in every rollup) and many captures still spread over the partitions.
+        c.out.push({ key: id, value });
       }, config.flow),
     };
     captures.set(id, c);
@@ -257,10 +259,11 @@ export function createParserStage(
     open: () => captures.size,
     async start() {
       sub = await transport.subscribe<Segment>(TOPICS.segments, 'capstream-parser', async (batch, ctx) => {
-        for (const d of batch) {
-          await segment(d.value);
-          await ctx.commit(d.partition, d.offset);
-        }
+        // One commit for the batch, once every segment's flows are sent: a commit is a round trip
+        // to the broker, and a crash mid-batch only means its segments come again (skipped by seq).
+        for (const d of batch) await segment(d.value);
+        const last = batch[batch.length - 1];
+        await ctx.commit(last.partition, last.offset);
       });
       timer = setInterval(() => {
         // Only live streams: a file read at full speed would write its active flows again and
