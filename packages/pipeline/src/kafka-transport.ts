@@ -11,6 +11,8 @@
  * - A message that does not decode goes to the dead-letter topic with its reason and is committed
  *   past (once everything before it is committed), so the partition goes on.
  */
+// Before kafkajs: it swaps kafkajs's CRC-32C for a native one (and its encoder's growth).
+import './kafkajs-speedups.ts';
 import {
   CompressionTypes,
   type Consumer,

@@ -3,6 +3,8 @@
  * Idempotent: topics that exist are left alone (a partition count lower than wanted is reported,
  * never changed here: adding partitions moves keys). Never relies on broker auto-creation.
  */
+// Before kafkajs: it swaps kafkajs's CRC-32C for a native one (and its encoder's growth).
+import './kafkajs-speedups.ts';
 import { type Admin, Kafka, logLevel } from 'kafkajs';
 import { TOPICS } from './topics.ts';
 

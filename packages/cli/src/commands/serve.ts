@@ -8,7 +8,13 @@ import {
   startParserRole,
   startWriterRole,
 } from '@capstream/embedded';
-import { createLogger, ensurePipelineTopics, KafkaTransport, type Logger } from '@capstream/pipeline';
+import {
+  createLogger,
+  ensurePipelineTopics,
+  KafkaTransport,
+  kafkaCrc32c,
+  type Logger,
+} from '@capstream/pipeline';
 import { Registry } from 'prom-client';
 import { UsageError } from '../errors.ts';
 import { startOpsServer, untilStopped } from '../ops-server.ts';
@@ -147,7 +153,7 @@ export async function serveCommand(roleText: string, opts: ServeOptions): Promis
     throw e;
   }
 
-  log.info({ roles, brokers, url: front.url }, 'service started');
+  log.info({ roles, brokers, url: front.url, kafkaCrc32c: kafkaCrc32c() }, 'service started');
   // One line on stdout a supervisor (or a test) can wait for.
   process.stdout.write(`capstream ${name} ready on ${front.url}\n`);
   await untilStopped();

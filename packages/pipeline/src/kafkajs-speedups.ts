@@ -1,0 +1,64 @@
+// Two costs of kafkajs 2.2.4 (unmaintained since 2023) when it produces the ingest's ~1 MiB
+// segments, fixed here because kafkajs has no hook for either (kafkajs is pinned: both patches
+// name its internal modules):
+//
+// - It computes each record batch's CRC-32C in JavaScript a byte at a time (~160 MB/s here: 6 of
+//   the ingest's ~22 CPU seconds on the 1 GB benchmark capture). @node-rs/crc32's CRC-32C uses
+//   the CPU's CRC instruction (~12 GB/s). The module holding kafkajs's is put in the CommonJS
+//   cache before kafkajs loads it, so this module must be imported before kafkajs
+//   (kafka-transport.ts and topics-admin.ts do so first); where the native module does not load,
+//   or kafkajs was loaded earlier, kafkajs keeps its own. `kafkaCrc32c()` says which is in use.
+// - Its encoder grows a message's buffer to the next power of two, zero-filled, at each of the ~7
+//   layers a message is copied through (record, batch, request...): ~14 MiB allocated and cleared
+//   per 1 MiB segment, which the garbage collector then chases (the ingest's largest cost after
+//   the CRC). Growing by a quarter over what is needed, without clearing (every byte up to the
+//   encoder's offset is written before it is read), allocates a third of that.
+import { createRequire, Module } from 'node:module';
+
+const require = createRequire(import.meta.url);
+
+let crcPath: string | null = null;
+let native: ((buffer: Buffer) => number) | null = null;
+try {
+  crcPath = require.resolve('kafkajs/src/protocol/recordBatch/crc32C/index.js');
+  const { crc32c } = require('@node-rs/crc32') as { crc32c: (input: Buffer) => number };
+  if (require.cache[crcPath] === undefined) {
+    native = (buffer) => crc32c(buffer) >>> 0;
+    const m = new Module(crcPath);
+    m.filename = crcPath;
+    m.loaded = true;
+    m.exports = native;
+    require.cache[crcPath] = m;
+  }
+} catch {
+  // No native build for this platform (or another kafkajs layout): kafkajs's own CRC stays.
+}
+
+interface KafkaEncoder {
+  buf: Buffer;
+  offset: number;
+}
+
+try {
+  const Encoder = require('kafkajs/src/protocol/encoder.js') as { prototype: KafkaEncoder };
+  Object.defineProperty(Encoder.prototype, 'ensureAvailable', {
+    configurable: true,
+    writable: true,
+    value: function ensureAvailable(this: KafkaEncoder, length: number): void {
+      const needed = this.offset + length;
+      if (needed <= this.buf.length) return;
+      const grown = Buffer.allocUnsafe(Math.max(this.buf.length * 2, needed + (needed >>> 2)));
+      this.buf.copy(grown, 0, 0, this.offset);
+      this.buf = grown;
+    },
+  });
+} catch {
+  // Another kafkajs layout: its own encoder stays.
+}
+
+/** Which CRC-32C kafkajs uses for the batches it produces. */
+export function kafkaCrc32c(): 'native' | 'kafkajs' {
+  return native !== null && crcPath !== null && require.cache[crcPath]?.exports === native
+    ? 'native'
+    : 'kafkajs';
+}
