@@ -72,7 +72,12 @@ async function submit(
 }
 
 /** Waits until the writer reports every job DONE or FAILED; asserts DONE. */
-async function allDone(writer: Service, jobs: CaptureJob[], services: Service[]): Promise<void> {
+async function allDone(
+  writer: Service,
+  jobs: CaptureJob[],
+  services: Service[],
+  more: () => string = () => '',
+): Promise<void> {
   let list: { capture_id: string; status: string; error: string }[] = [];
   for (const t0 = Date.now(); Date.now() - t0 < 120_000; ) {
     list = (await (await fetch(`${writer.url}/api/captures`)).json()) as typeof list;
@@ -86,7 +91,7 @@ async function allDone(writer: Service, jobs: CaptureJob[], services: Service[])
   }
   for (const j of jobs) {
     const c = list.find((x) => x.capture_id === j.captureId);
-    assert.equal(c?.status, 'DONE', `${j.captureId}: ${JSON.stringify(c)}\n${logsOf(services)}`);
+    assert.equal(c?.status, 'DONE', `${j.captureId}: ${JSON.stringify(c)}\n${logsOf(services)}\n${more()}`);
   }
 }
 
@@ -191,7 +196,12 @@ describe('cluster mode: each role its own process over a real Kafka broker', () 
       // unreachable in CI, ECONNREFUSED on its port for minutes; not understood yet.)
       await new Promise((r) => setTimeout(r, 3000));
       await kafka.restart();
-      await allDone(group[0], [job], services);
+      await allDone(
+        group[0],
+        [job],
+        services,
+        () => `--- broker ---\n${kafka.logs().split('\n').slice(-60).join('\n')}`,
+      );
       await stop(group[0]);
       await assertStored(dataDir3, { 'cl-f': bytes });
     } finally {

@@ -3,7 +3,7 @@
 // are cached under .cache/kafka/libs. Set KAFKA_BROKERS=host:port,... to use an existing cluster.
 import { type ChildProcess, execFile, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -98,25 +98,27 @@ export function randomClusterId(): string {
   }
 }
 
+/**
+ * Free ports below Linux's ephemeral range (32768-60999), so that while a broker is stopped (a
+ * restart test) no other process's listen(0) or outgoing connection is handed its port: a test
+ * file running beside it once started its own broker there, and the restarted one's clients
+ * talked to that.
+ */
 async function freePorts(count: number): Promise<number[]> {
-  const servers = await Promise.all(
-    Array.from(
-      { length: count },
-      () =>
-        new Promise<ReturnType<typeof createServer>>((resolve, reject) => {
-          const s = createServer();
-          s.once('error', reject);
-          s.listen(0, '127.0.0.1', () => resolve(s));
-        }),
-    ),
-  );
-  const ports = servers.map((s) => {
-    const addr = s.address();
-    if (addr === null || typeof addr === 'string') throw new Error('kafka-testing: no port');
-    return addr.port;
-  });
-  await Promise.all(servers.map((s) => new Promise((resolve) => s.close(resolve))));
+  const ports: number[] = [];
+  while (ports.length < count) {
+    const port = 20_000 + Math.floor(Math.random() * 12_000);
+    if (!ports.includes(port) && (await canListen(port))) ports.push(port);
+  }
   return ports;
+}
+
+function canListen(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const s = createServer();
+    s.once('error', () => resolve(false));
+    s.listen(port, '127.0.0.1', () => s.close(() => resolve(true)));
+  });
 }
 
 const live = new Set<LocalBroker>();
@@ -275,6 +277,12 @@ class LocalBroker {
     return this.lines.join('\n');
   }
 
+  /** The cluster id the storage was formatted with. */
+  private clusterId(): string {
+    const meta = readFileSync(join(this.dir, 'logs', 'meta.properties'), 'utf8');
+    return /^cluster\.id=(.+)$/m.exec(meta)?.[1].trim() ?? '';
+  }
+
   private async launch(): Promise<void> {
     const child = spawn(javaBin(), this.javaArgs('kafka.Kafka', this.propsPath), {
       stdio: ['ignore', 'pipe', 'pipe'],
@@ -310,7 +318,12 @@ class LocalBroker {
       }).admin();
       try {
         await admin.connect();
-        await admin.listTopics();
+        const { clusterId } = await admin.describeCluster();
+        // Another broker on the port (ours could not bind it): fail now, not in the test's clients.
+        if (clusterId !== this.clusterId()) {
+          exitInfo = `127.0.0.1:${this.port} answers as cluster ${clusterId}, not this broker's ${this.clusterId()}: the port was taken while the broker was stopped`;
+          break;
+        }
         return;
       } catch (err) {
         lastError = err instanceof Error ? err.message : String(err);
