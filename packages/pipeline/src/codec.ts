@@ -5,8 +5,10 @@
  *
  * - segments: binary. [version u8][json length u32be][header length u32be][records length u32be]
  *   [JSON of the scalar fields][header bytes][records bytes] — the capture bytes travel raw.
- * - jobs, flows, dns, events, dead-letter: [version u8][JSON, UTF-8].
+ * - flows: binary, see flow-codec.ts.
+ * - jobs, dns, events, dead-letter: [version u8][JSON, UTF-8].
  */
+import { decodeFlow, encodeFlow, FLOW_CODEC_VERSION } from './flow-codec.ts';
 import type { CaptureEvent, CaptureJob, DnsNames, FlowMessage, Segment } from './messages.ts';
 import { TOPICS } from './topics.ts';
 
@@ -140,6 +142,17 @@ export function segmentCodec(topic: string = TOPICS.segments): Codec<Segment> {
   };
 }
 
+/** Flow records: binary (flow-codec.ts), gzip-compressed per batch by the producer. */
+export function flowCodec(topic: string = TOPICS.flows): Codec<FlowMessage> {
+  return {
+    topic,
+    version: FLOW_CODEC_VERSION,
+    compression: 'gzip',
+    encode: (f) => encodeFlow(topic, f),
+    decode: (bytes) => decodeFlow(topic, bytes),
+  };
+}
+
 /** What the Kafka transport writes to the dead-letter topic for a message it could not decode. */
 export interface DeadLetter {
   topic: string;
@@ -158,7 +171,7 @@ export interface DeadLetter {
 export const CODECS = {
   [TOPICS.jobs]: jsonCodec<CaptureJob>(TOPICS.jobs),
   [TOPICS.segments]: segmentCodec(TOPICS.segments),
-  [TOPICS.flows]: jsonCodec<FlowMessage>(TOPICS.flows, { compression: 'gzip' }),
+  [TOPICS.flows]: flowCodec(TOPICS.flows),
   [TOPICS.dns]: jsonCodec<DnsNames>(TOPICS.dns, { compression: 'gzip' }),
   [TOPICS.events]: jsonCodec<CaptureEvent>(TOPICS.events),
   [TOPICS.deadLetter]: jsonCodec<DeadLetter>(TOPICS.deadLetter),

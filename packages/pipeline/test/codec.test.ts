@@ -135,7 +135,9 @@ describe('codecs', () => {
               packets: 0,
               last: true,
             }
-          : {};
+          : topic === TOPICS.flows
+            ? flow
+            : {};
       const bytes = codec.encode(value);
       bytes[0] = 42;
       expectCodecError(
@@ -166,12 +168,78 @@ describe('codecs', () => {
     expectCodecError(() => seg.decode(new Uint8Array()), 'MALFORMED', /empty/);
     expectCodecError(() => seg.decode(good.subarray(0, good.length - 1)), 'MALFORMED', /lengths/);
     expectCodecError(() => seg.decode(good.subarray(0, 5)), 'MALFORMED', /shorter/);
+    const flows = CODECS[TOPICS.flows];
+    const record = flows.encode(flow);
+    expectCodecError(() => flows.decode(new Uint8Array()), 'MALFORMED', /empty/);
     expectCodecError(
-      () => CODECS[TOPICS.flows].decode(Buffer.from('\x01{nope', 'latin1')),
+      () => flows.decode(record.subarray(0, record.length - 3)),
       'MALFORMED',
-      /bad JSON on capstream\.flows\.v1/,
+      /flow record of \d+ bytes ends inside field tcp_flags_src/,
+    );
+    expectCodecError(
+      () => flows.decode(Buffer.concat([record, Buffer.from([0])])),
+      'MALFORMED',
+      /1 bytes after/,
+    );
+    // capture_id null: a required text field.
+    expectCodecError(() => flows.decode(Buffer.from([2, 0])), 'MALFORMED', /capture_id is null/);
+    // A length that never ends.
+    expectCodecError(
+      () => flows.decode(Buffer.from([2, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff])),
+      'MALFORMED',
+      /capture_id/,
+    );
+    assert.throws(
+      () => flows.encode({ ...flow, bytes_src: '300' } as unknown as FlowMessage),
+      /bytes_src is not a number/,
     );
     expectCodecError(() => codecFor('nope'), 'UNKNOWN_TOPIC', /nope/);
+  });
+
+  it('flow records are binary: every field back as it went, nulls, long and non-ASCII text included', () => {
+    const codec = CODECS[TOPICS.flows];
+    const odd: FlowMessage = {
+      ...flow,
+      src_port: null,
+      dst_port: 0,
+      server_name: `${'ü'.repeat(100)}.例え.jp`, // over 127 bytes: a two-byte length
+      alpn: '',
+      tcp_state: null,
+      final: false,
+      packets_src: 2 ** 53 - 1,
+      duration: 1e-9,
+    };
+    for (const f of [flow, odd]) {
+      const bytes = codec.encode(f);
+      assert.equal(bytes[0], 2);
+      assert.ok(bytes.length < Buffer.byteLength(JSON.stringify(f)) * 0.6, `${bytes.length} bytes`);
+      assert.deepEqual(codec.decode(bytes), f);
+    }
+    // Views into a larger buffer (as kafkajs hands them) decode the same.
+    const bytes = codec.encode(odd);
+    const framed = Buffer.concat([Buffer.from([9, 9, 9]), bytes, Buffer.from([7])]);
+    assert.deepEqual(codec.decode(framed.subarray(3, 3 + bytes.length)), odd);
+  });
+
+  it('decoding any bytes gives a flow or a CodecError, never anything else (fuzz)', () => {
+    const codec = CODECS[TOPICS.flows];
+    const good = codec.encode(flow);
+    let seed = 12345;
+    const rand = (n: number) => {
+      seed = (seed * 1103515245 + 12345) & 0x7fffffff;
+      return seed % n;
+    };
+    for (let i = 0; i < 5000; i++) {
+      const b = Buffer.from(good);
+      // Flip a few bytes, then maybe cut it short.
+      for (let k = 0, n = 1 + rand(4); k < n; k++) b[rand(b.length)] = rand(256);
+      const cut = rand(3) === 0 ? b.subarray(0, rand(b.length + 1)) : b;
+      try {
+        codec.decode(cut);
+      } catch (e) {
+        assert.ok(e instanceof CodecError, String(e));
+      }
+    }
   });
 
   it('a codec of a newer version reads its own and rejects the old', () => {
