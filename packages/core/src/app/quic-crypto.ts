@@ -1,7 +1,9 @@
 // QUIC Initial packet protection (RFC 9001 §5, RFC 9369 §3.3): key derivation from the client's Destination
-// Connection ID, header protection removal and AEAD_AES_128_GCM decryption, all with node:crypto.
+// Connection ID (HMAC-SHA-256 from sha256.ts: cheaper than node:crypto's per-call setup for these short inputs),
+// header protection removal and AEAD_AES_128_GCM decryption with node:crypto.
 
-import { createCipheriv, createDecipheriv, createHmac } from 'node:crypto';
+import { createCipheriv, createDecipheriv } from 'node:crypto';
+import { type HmacKey, hmacKey, hmacSha256 } from './sha256.ts';
 
 export interface InitialKeys {
   key: Buffer;
@@ -12,17 +14,18 @@ export interface InitialKeys {
 export const QUIC_V1 = 0x00000001;
 export const QUIC_V2 = 0x6b3343cf;
 
+// The salts as HMAC keys, hashed into their pad states once.
 /** RFC 9001 §5.2: initial_salt = 0x38762cf7f55934b34d179ae6a4c80cadccbb7f0a */
-const SALT_V1 = Buffer.from('38762cf7f55934b34d179ae6a4c80cadccbb7f0a', 'hex');
+const SALT_V1 = hmacKey(Buffer.from('38762cf7f55934b34d179ae6a4c80cadccbb7f0a', 'hex'));
 /** RFC 9369 §3.3.1: "The salt used to derive Initial keys ... is 0x0dede3def700a6db819381be6e269dcbf9bd2ed9" */
-const SALT_V2 = Buffer.from('0dede3def700a6db819381be6e269dcbf9bd2ed9', 'hex');
+const SALT_V2 = hmacKey(Buffer.from('0dede3def700a6db819381be6e269dcbf9bd2ed9', 'hex'));
 /** draft-ietf-quic-tls-29 §5.2 (also used by drafts 30-34). */
-const SALT_DRAFT_29 = Buffer.from('afbfec289993d24c9e9786f19c6111e04390a899', 'hex');
+const SALT_DRAFT_29 = hmacKey(Buffer.from('afbfec289993d24c9e9786f19c6111e04390a899', 'hex'));
 /** draft-ietf-quic-tls-23 §5.2 (drafts 23-28). */
-const SALT_DRAFT_23 = Buffer.from('c3eef712c72ebb5a11a7d2432bb46365bef9f502', 'hex');
+const SALT_DRAFT_23 = hmacKey(Buffer.from('c3eef712c72ebb5a11a7d2432bb46365bef9f502', 'hex'));
 
 /** Initial salt for the versions whose Initial packets can be decrypted, else null. */
-function initialSalt(version: number): Buffer | null {
+function initialSalt(version: number): HmacKey | null {
   if (version === QUIC_V1) return SALT_V1;
   if (version === QUIC_V2) return SALT_V2;
   if (version >= 0xff00001d && version <= 0xff000022) return SALT_DRAFT_29;
@@ -35,8 +38,8 @@ export function canDecryptInitial(version: number): boolean {
 }
 
 /** HKDF-Extract (RFC 5869 §2.2) with SHA-256: PRK = HMAC-Hash(salt, IKM). */
-function hkdfExtract(salt: Buffer, ikm: Uint8Array): Buffer {
-  return createHmac('sha256', salt).update(ikm).digest();
+function hkdfExtract(salt: HmacKey, ikm: Uint8Array): Buffer {
+  return hmacSha256(salt, ikm);
 }
 
 /**
@@ -44,7 +47,17 @@ function hkdfExtract(salt: Buffer, ikm: Uint8Array): Buffer {
  * HkdfLabel = uint16 length || opaque label<7..255> = "tls13 " + Label || opaque context<0..255>;
  * RFC 5869 §2.3: T(1) = HMAC-Hash(PRK, info | 0x01).
  */
-function hkdfExpandLabel(secret: Buffer, label: string, length: number): Buffer {
+function hkdfExpandLabel(secret: HmacKey, info: ExpandInfo): Buffer {
+  return hmacSha256(secret, info.bytes).subarray(0, info.length);
+}
+
+interface ExpandInfo {
+  length: number;
+  /** HkdfLabel || 0x01. */
+  bytes: Buffer;
+}
+
+function expandInfo(label: string, length: number): ExpandInfo {
   const full = `tls13 ${label}`;
   const info = Buffer.alloc(2 + 1 + full.length + 1 + 1);
   info.writeUInt16BE(length, 0);
@@ -52,8 +65,17 @@ function hkdfExpandLabel(secret: Buffer, label: string, length: number): Buffer 
   info.write(full, 3, 'latin1');
   info[3 + full.length] = 0; // empty context
   info[4 + full.length] = 0x01; // counter of T(1)
-  return createHmac('sha256', secret).update(info).digest().subarray(0, length);
+  return { length, bytes: info };
 }
+
+// The HkdfLabel encodings are built once, not per QUIC connection.
+const CLIENT_IN = expandInfo('client in', 32);
+const SERVER_IN = expandInfo('server in', 32);
+const PACKET_INFOS = ['quic ', 'quicv2 '].map((prefix) => ({
+  key: expandInfo(`${prefix}key`, 16),
+  iv: expandInfo(`${prefix}iv`, 12),
+  hp: expandInfo(`${prefix}hp`, 16),
+}));
 
 /**
  * RFC 9001 §5.2: initial_secret = HKDF-Extract(initial_salt, client_dst_connection_id);
@@ -69,12 +91,12 @@ export function deriveInitialKeys(
   const salt = initialSalt(version);
   if (salt === null) return null;
   const initial = hkdfExtract(salt, dcid);
-  const secret = hkdfExpandLabel(initial, side === 'client' ? 'client in' : 'server in', 32);
-  const prefix = version === QUIC_V2 ? 'quicv2 ' : 'quic ';
+  const secret = hmacKey(hkdfExpandLabel(hmacKey(initial), side === 'client' ? CLIENT_IN : SERVER_IN));
+  const infos = PACKET_INFOS[version === QUIC_V2 ? 1 : 0];
   return {
-    key: hkdfExpandLabel(secret, `${prefix}key`, 16),
-    iv: hkdfExpandLabel(secret, `${prefix}iv`, 12),
-    hp: hkdfExpandLabel(secret, `${prefix}hp`, 16),
+    key: hkdfExpandLabel(secret, infos.key),
+    iv: hkdfExpandLabel(secret, infos.iv),
+    hp: hkdfExpandLabel(secret, infos.hp),
   };
 }
 

@@ -71,7 +71,6 @@ export const FRAG_LATER = 2;
  */
 export class PacketDecoder {
   buf: Uint8Array = new Uint8Array(0);
-  private view = new DataView(this.buf.buffer);
   skip: SkipReason | null = null;
   ipVersion = 0;
   /** Offsets of the source and destination addresses in `buf` (4 or 16 bytes). */
@@ -99,18 +98,15 @@ export class PacketDecoder {
   tunnel: string | null = null;
   private depth = 0;
   private wireLen = 0;
-  /** Offset of `buf` within the DataView's buffer. */
-  private base = 0;
 
   decode(linkType: number, data: Uint8Array, origLen: number): boolean {
-    if (data.buffer !== this.buf.buffer) this.view = new DataView(data.buffer);
     this.buf = data;
     this.skip = null;
     this.tunnel = null;
     this.depth = 0;
     this.fragment = FRAG_NONE;
-    // Offsets below are relative to `data`; the DataView is over the whole underlying buffer.
-    this.base = data.byteOffset;
+    // Offsets below are relative to `data`. No DataView: checking per packet whether `data.buffer` changed cost
+    // more than the one 32-bit read (the IPv6 fragment id) it served.
     this.wireLen = origLen;
     const n = data.length;
     switch (linkType) {
@@ -149,7 +145,8 @@ export class PacketDecoder {
   }
 
   private u32(off: number): number {
-    return this.view.getUint32(this.base + off, false);
+    const b = this.buf;
+    return ((b[off] << 24) | (b[off + 1] << 16) | (b[off + 2] << 8) | b[off + 3]) >>> 0;
   }
 
   private fail(reason: SkipReason): false {

@@ -22,7 +22,13 @@ export function jsonLine(r: FlowRecord): string {
 
 /** Strings that came from the wire (names) may hold anything: those go through JSON.stringify. */
 function str(s: string | null): string {
-  return s === null ? 'null' : JSON.stringify(s);
+  if (s === null) return 'null';
+  // Names are almost always printable ASCII, which JSON.stringify would return as is, only slower.
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    if (c < 0x20 || c > 0x7e || c === 0x22 || c === 0x5c) return JSON.stringify(s);
+  }
+  return `"${s}"`;
 }
 
 /** Labels the code itself makes (app, state, flags, versions) never need escaping. */

@@ -42,7 +42,6 @@ export type FlowSink = (flow: Flow, final: boolean) => void;
 const SWEEP_SEC = 5;
 /** How long a fragment train is remembered. */
 const FRAGMENT_SEC = 30;
-const DNS_APPS = new Set(['dns', 'mdns', 'llmnr']);
 
 interface FragmentEntry {
   flow: Flow | null;
@@ -231,19 +230,22 @@ export class FlowTable {
   }
 
   private inspect(flow: Flow, dir: number): void {
-    const d = this.decoder;
-    const payload = d.buf.subarray(d.payloadOff, d.payloadOff + d.payloadCapLen);
     if (flow.app === null && flow.emissions === 0 && flow.inspector === null) {
       flow.inspector = new AppInspector(flow.proto, flow.srcPort, flow.dstPort);
     }
     const insp = flow.inspector;
+    // Most payload packets belong to flows already labelled, and only DNS flows still read them:
+    // return before making a view of the payload (one allocation per packet otherwise).
+    if (insp === null && (flow.app === null || !isDnsApp(flow.app.app))) return;
+    const d = this.decoder;
+    const payload = d.buf.subarray(d.payloadOff, d.payloadOff + d.payloadCapLen);
     if (insp !== null) {
       const done = insp.push(payload, dir === 0);
       flow.app = insp.result;
       if (insp.result.serverName !== null) flow.serverName = insp.result.serverName;
       if (done) flow.inspector = null;
     }
-    if (flow.app !== null && DNS_APPS.has(flow.app.app)) {
+    if (flow.app !== null && isDnsApp(flow.app.app)) {
       this.dnsBatch.length = 0;
       if (parseDnsAnswers(payload, flow.proto === IPPROTO.TCP, this.onDnsRecord))
         this.dns.learn(this.dnsBatch);
@@ -348,6 +350,11 @@ export class FlowTable {
     flow.emissions++;
     flow.dirty = false;
   }
+}
+
+/** Labels whose packets feed the passive DNS. */
+function isDnsApp(app: string): boolean {
+  return app === 'dns' || app === 'mdns' || app === 'llmnr';
 }
 
 function v6Endpoint(b: Uint8Array, o: number, port: number): string {

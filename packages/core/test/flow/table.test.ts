@@ -1,6 +1,17 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { ipTcp, ipUdp, tcpConversation } from '../../src/testing/index.ts';
+import {
+  be16,
+  dnsHeader,
+  dnsName,
+  dnsPtr,
+  dnsQuery,
+  dnsRR,
+  ipTcp,
+  ipUdp,
+  join,
+  tcpConversation,
+} from '../../src/testing/index.ts';
 import { flowsOf } from './run.ts';
 
 const T = 1_700_000_000_000_000_000n;
@@ -137,5 +148,35 @@ describe('flow table', () => {
     const { records, counters } = flowsOf(dgrams, { maxFlows: 4 });
     assert.equal(records.length, 10);
     assert.equal(counters.evicted_table_full, 6);
+  });
+
+  it('keeps reading DNS answers after the flow is labelled, and names later flows from them', () => {
+    const resolver = { ip: '192.0.2.53', port: 53 };
+    const dnsPkt = (from: typeof client, to: typeof client, msg: Uint8Array, t: bigint) => ({
+      tsNs: t,
+      data: ipUdp({ src: from.ip, dst: to.ip, sport: from.port, dport: to.port }, msg),
+    });
+    const answer = (name: string, addr: number[]) =>
+      join(
+        dnsHeader({ flags: 0x8180, qd: 1, an: 1 }),
+        dnsName(name),
+        be16(1),
+        be16(1),
+        dnsRR(dnsPtr(12), 1, 60, addr),
+      );
+    const app = { ip: '198.51.100.7', port: 443 };
+    const { records } = flowsOf([
+      // The query labels the flow as DNS; both answers come after inspection has finished.
+      dnsPkt(client, resolver, dnsQuery('a.example'), T),
+      dnsPkt(resolver, client, answer('a.example', [203, 0, 113, 9]), T + SEC / 100n),
+      dnsPkt(resolver, client, answer('b.example', [198, 51, 100, 7]), T + SEC / 50n),
+      // A labelled non-DNS flow: its later payload packets are not inspected and do not change its label.
+      ...conv(T + SEC),
+      pkt(client, app, 'S', T + 2n * SEC),
+    ]);
+    const byDst = Object.fromEntries(records.map((r) => [`${r.dst_ip}:${r.dst_port}`, r]));
+    assert.equal(byDst['192.0.2.53:53'].app, 'dns');
+    assert.equal(byDst['198.51.100.7:443'].server_name, 'b.example');
+    assert.equal(byDst[`${server.ip}:${server.port}`].app, 'unknown');
   });
 });
