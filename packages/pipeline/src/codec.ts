@@ -38,7 +38,8 @@ export interface Codec<T> {
   decode(bytes: Uint8Array): T;
 }
 
-function checkVersion(topic: string, version: number, bytes: Uint8Array): void {
+/** Throws CodecError MALFORMED on an empty message, UNKNOWN_VERSION on a version other than `version`. */
+export function checkVersion(topic: string, version: number, bytes: Uint8Array): void {
   if (bytes.length < 1) throw new CodecError('MALFORMED', topic, `empty message on ${topic}`);
   if (bytes[0] !== version) {
     throw new CodecError(

@@ -11,7 +11,7 @@
  * before compression (about the same after gzip, ~75), and encode + gzip + gunzip + decode ~30%
  * less CPU (the gzip of fewer bytes is most of it). A field is added only with a new version.
  */
-import { CodecError } from './codec.ts';
+import { CodecError, checkVersion } from './codec.ts';
 import type { FlowMessage } from './messages.ts';
 
 type Kind = 'text' | 'text?' | 'num' | 'port' | 'bool';
@@ -116,15 +116,7 @@ export function encodeFlow(topic: string, f: FlowMessage): Buffer {
 }
 
 export function decodeFlow(topic: string, bytes: Uint8Array): FlowMessage {
-  if (bytes.length < 1) throw new CodecError('MALFORMED', topic, `empty message on ${topic}`);
-  if (bytes[0] !== FLOW_CODEC_VERSION) {
-    throw new CodecError(
-      'UNKNOWN_VERSION',
-      topic,
-      `unknown version ${bytes[0]} on ${topic} (this build reads version ${FLOW_CODEC_VERSION})`,
-      bytes[0],
-    );
-  }
+  checkVersion(topic, FLOW_CODEC_VERSION, bytes);
   const b = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   const short = (name: string) =>
     new CodecError('MALFORMED', topic, `flow record of ${b.length} bytes ends inside field ${name}`);
