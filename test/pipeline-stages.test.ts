@@ -65,6 +65,16 @@ describe('ingest and parser over the in-process transport', () => {
       results.every((r) => r.segments > 3),
       'several segments per capture',
     );
+    // Each capture's last flow message, and only it, says the capture ends (the geo stage writes
+    // its tail at once on it).
+    for (const id of Object.keys(captures)) {
+      const mine = collector.order.filter((o) => o.captureId === id);
+      assert.deepEqual(
+        mine.map((o, i) => (o.end ? i : -1)).filter((i) => i >= 0),
+        [mine.length - 1],
+        `capture_end of ${id}`,
+      );
+    }
     await parser.stop();
     await collector.close();
     await evSub.close();

@@ -18,7 +18,7 @@ export { collectFlows } from '@capstream/parser/testing';
 
 /** The FlowRecord part of a pipeline flow message. */
 export function recordOf(m: FlowMessage): FlowRecord {
-  const { capture_id: _c, version: _v, first_ns: _f, last_ns: _l, final: _x, ...rec } = m;
+  const { capture_id: _c, version: _v, first_ns: _f, last_ns: _l, final: _x, capture_end: _e, ...rec } = m;
   return rec;
 }
 

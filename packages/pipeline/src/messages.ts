@@ -46,6 +46,11 @@ export interface FlowMessage extends FlowRecord {
   first_ns: string;
   last_ns: string;
   final: boolean;
+  /**
+   * Set on a capture's last flow message (its key's last, so after every other flow of the
+   * capture): the geo stage writes what it holds at once instead of waiting for its quiet time.
+   */
+  capture_end?: boolean;
 }
 
 /** A name learned from a capture's DNS answers. */
@@ -116,7 +121,7 @@ export interface GeoInfo {
 }
 
 /** A flow with both ends geolocated: the stored row. */
-export interface EnrichedFlow extends FlowMessage {
+export interface EnrichedFlow extends Omit<FlowMessage, 'capture_end'> {
   src_scope: AddressScope;
   dst_scope: AddressScope;
   src_country: string | null;

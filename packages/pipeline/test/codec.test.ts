@@ -172,7 +172,7 @@ describe('codecs', () => {
     const record = flows.encode(flow);
     expectCodecError(() => flows.decode(new Uint8Array()), 'MALFORMED', /empty/);
     expectCodecError(
-      () => flows.decode(record.subarray(0, record.length - 3)),
+      () => flows.decode(record.subarray(0, record.length - 4)),
       'MALFORMED',
       /flow record of \d+ bytes ends inside field tcp_flags_src/,
     );
@@ -209,9 +209,9 @@ describe('codecs', () => {
       packets_src: 2 ** 53 - 1,
       duration: 1e-9,
     };
-    for (const f of [flow, odd]) {
+    for (const f of [flow, odd, { ...flow, capture_end: true }]) {
       const bytes = codec.encode(f);
-      assert.equal(bytes[0], 2);
+      assert.equal(bytes[0], 3);
       assert.ok(bytes.length < Buffer.byteLength(JSON.stringify(f)) * 0.6, `${bytes.length} bytes`);
       assert.deepEqual(codec.decode(bytes), f);
     }
@@ -219,6 +219,16 @@ describe('codecs', () => {
     const bytes = codec.encode(odd);
     const framed = Buffer.concat([Buffer.from([9, 9, 9]), bytes, Buffer.from([7])]);
     assert.deepEqual(codec.decode(framed.subarray(3, 3 + bytes.length)), odd);
+  });
+
+  it('reads version 2 flow records (before capture_end) as flows without it', () => {
+    const codec = CODECS[TOPICS.flows];
+    const v3 = codec.encode({ ...flow, capture_end: true });
+    // Version 2 is version 3 without its last field.
+    const v2 = Buffer.concat([Buffer.from([2]), v3.subarray(1, -1)]);
+    assert.deepEqual(codec.decode(v2), flow);
+    expectCodecError(() => codec.decode(Buffer.concat([v2, Buffer.from([1])])), 'MALFORMED', /1 bytes after/);
+    expectCodecError(() => codec.decode(Buffer.from([4, ...v3.subarray(1)])), 'UNKNOWN_VERSION', /version 4/);
   });
 
   it('decoding any bytes gives a flow or a CodecError, never anything else (fuzz)', () => {

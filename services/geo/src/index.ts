@@ -81,6 +81,12 @@ export function dedupToken(
   return `geo/${topic}/${partition}/${firstOffset}-${lastOffset}#${content}`;
 }
 
+/**
+ * What a drain writes besides complete batches: nothing more, everything pending when it starts
+ * (the quiet-time flush, stop), or everything up to an offset (a capture's last flow).
+ */
+type PartialFlush = 'none' | 'pending' | number;
+
 interface PartitionState {
   pending: Delivery<FlowMessage>[];
   ctx: ConsumerContext | null;
@@ -98,7 +104,8 @@ interface PartitionState {
  * Batches: offsets are cut at multiples of `batchSize` (a batch holds offsets
  * [k·batchSize, (k+1)·batchSize)), whatever the transport's own batching, so a full batch always
  * has the same offsets and the same dedup token, also when delivered again in other slices after
- * a restart. A partial batch is written after `flushIntervalMs` without more flows.
+ * a restart. A partial batch is written after `flushIntervalMs` without more flows, or at once up
+ * to a capture's last flow (`capture_end`).
  *
  * Backpressure: a handler that completes a batch returns only once it is written, so a slow
  * writer slows its partition's delivery. A failed write is tried again (backoff from `retryMs`
@@ -129,9 +136,9 @@ export function createGeoStage(settings: Partial<GeoConfig>, deps: GeoDeps): Geo
   }
 
   /** Runs a drain after the ones already queued for this partition. Never rejects. */
-  function schedule(st: PartitionState, flushPartial: boolean): Promise<void> {
+  function schedule(st: PartitionState, partial: PartialFlush): Promise<void> {
     st.chain = st.chain
-      .then(() => drain(st, flushPartial))
+      .then(() => drain(st, partial))
       .catch((e: unknown) => {
         // A bug, not a bad message (those go to the dead-letter topic): what is pending stays
         // pending and uncommitted, and the next drain tries again.
@@ -157,18 +164,20 @@ export function createGeoStage(settings: Partial<GeoConfig>, deps: GeoDeps): Geo
     return upTo;
   }
 
-  async function drain(st: PartitionState, flushPartial: boolean): Promise<void> {
+  async function drain(st: PartitionState, partial: PartialFlush): Promise<void> {
     // Drains queued by deliveries before a stop: stop() runs its own (one try), after them.
-    if (stopping && !flushPartial) return;
+    if (stopping && partial === 'none') return;
     const c = config!;
     // A partial flush writes what is pending now; flows arriving during its writes wait for the
     // next flush, or they would be written in a cascade of small batches, one per write's time.
     const flushUpTo =
       c.flushIntervalMs === 0
         ? Number.POSITIVE_INFINITY
-        : flushPartial
+        : partial === 'pending'
           ? (st.pending.at(-1)?.offset ?? -1)
-          : -1;
+          : partial === 'none'
+            ? -1
+            : partial;
     for (;;) {
       const n = ready(st.pending, c.batchSize, flushUpTo);
       if (n === 0) break;
@@ -200,7 +209,7 @@ export function createGeoStage(settings: Partial<GeoConfig>, deps: GeoDeps): Geo
       const delay = Math.max(0, Math.min(c.flushIntervalMs, st.since + c.maxDelayMs - now));
       st.timer = setTimeout(() => {
         st.timer = null;
-        void schedule(st, true);
+        void schedule(st, 'pending');
       }, delay);
     }
   }
@@ -282,8 +291,16 @@ export function createGeoStage(settings: Partial<GeoConfig>, deps: GeoDeps): Geo
     if (stopping || batch.length === 0) return;
     const st = stateOf(batch[0].partition);
     st.ctx = ctx;
-    for (const m of batch) st.pending.push(m);
-    const drained = schedule(st, false);
+    // A capture's last flow: nothing more of it is coming, so its tail is written now, not after
+    // the quiet time (its DONE waits for these rows). Up to that offset only: the batch cut stays
+    // the same when the same messages come again.
+    let captureEnd = -1;
+    for (const m of batch) {
+      st.pending.push(m);
+      // (A value that is no flow, even null, goes to the dead-letter topic when written.)
+      if ((m.value as FlowMessage | null)?.capture_end === true) captureEnd = m.offset;
+    }
+    const drained = schedule(st, captureEnd >= 0 ? captureEnd : 'none');
     // Up to two batches are taken in while one is written, so the stages upstream keep working
     // during a write; beyond that the handler waits, and delivery (and so memory) with it.
     if (st.pending.length >= 2 * config!.batchSize) await drained;
@@ -322,7 +339,7 @@ export function createGeoStage(settings: Partial<GeoConfig>, deps: GeoDeps): Geo
         st.timer = null;
       }
       // Write and commit what is held (one try each), then let the in-flight handlers return.
-      await Promise.all(states.map((st) => schedule(st, true)));
+      await Promise.all(states.map((st) => schedule(st, 'pending')));
       await sub.close();
       sub = null;
       const left = states.reduce((n, st) => n + st.pending.length, 0);

@@ -308,6 +308,30 @@ describe('the geo stage on the in-process transport', () => {
     );
   });
 
+  it("writes up to a capture's last flow at once, without waiting for the quiet time", async () => {
+    const { writer, transport, stage } = setup(
+      { partitions: 1 },
+      { batchSize: 1000, flushIntervalMs: 60_000 },
+    );
+    await stage.start();
+    const flows = Array.from({ length: 7 }, (_, i) =>
+      flowMessage({ flow_id: `f${i}`, ...(i === 4 ? { capture_end: true } : {}) }),
+    );
+    await transport.send(
+      TOPICS.flows,
+      flows.map((f) => ({ key: 'one-key', value: f })),
+    );
+    await until(() => writer.calls.length === 1, 'the capture tail written', 2000);
+    // Only up to the marked flow: the two after it wait for their own capture's end or the quiet time.
+    assert.deepEqual(
+      writer.calls.map((c) => c.dedupToken.split('#')[0]),
+      [dedupToken(TOPICS.flows, 0, 0, 4).split('#')[0]],
+    );
+    assert.equal(transport.lag(), 2);
+    await stage.stop();
+    assert.equal(writer.rows.length, 7);
+  });
+
   it('a partial flush writes what is pending then; flows arriving meanwhile wait for the next one', async () => {
     // Writes take 100 ms; flows keep coming every 5 ms for a second, so only maxDelayMs cuts batches.
     const { writer, transport, stage } = setup(

@@ -205,6 +205,8 @@ export function createParserStage(
       cap.nextSeq = seg.seq + 1;
       if (seg.last) {
         cap.table.finish();
+        const end = cap.out.at(-1);
+        if (end) end.value.capture_end = true;
         await flushOut(cap);
         await finishCapture(cap, seg);
       } else {

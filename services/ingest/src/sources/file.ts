@@ -92,22 +92,34 @@ export async function openFile(path: string, opts: FileSourceOptions = {}): Prom
     await fh.close().catch(() => {});
   };
 
+  const readChunk = async (): Promise<Uint8Array | null> => {
+    if (opts.signal?.aborted) throw abortError(opts.signal);
+    const buf = Buffer.allocUnsafe(chunkSize);
+    let n: number;
+    try {
+      // FIFOs return what is there; a regular file fills the chunk except at its end.
+      ({ bytesRead: n } = await fh.read(buf, 0, chunkSize, null));
+    } catch (err) {
+      throw fileError(err, path);
+    }
+    if (n === 0) return null;
+    return n === chunkSize ? buf : buf.subarray(0, n);
+  };
+
   async function* stream(): AsyncGenerator<Uint8Array> {
+    // One read ahead: the disk (or page cache) works while the consumer handles this chunk.
+    let next: Promise<Uint8Array | null> | null = readChunk();
     try {
       for (;;) {
-        if (opts.signal?.aborted) throw abortError(opts.signal);
-        const buf = Buffer.allocUnsafe(chunkSize);
-        let n: number;
-        try {
-          // FIFOs return what is there; a regular file fills the chunk except at its end.
-          ({ bytesRead: n } = await fh.read(buf, 0, chunkSize, null));
-        } catch (err) {
-          throw fileError(err, path);
-        }
-        if (n === 0) return;
-        yield n === chunkSize ? buf : buf.subarray(0, n);
+        const chunk = await next;
+        next = null;
+        if (chunk === null) return;
+        next = readChunk();
+        next.catch(() => {}); // surfaces at its await; not unhandled while the consumer works
+        yield chunk;
       }
     } finally {
+      await next?.catch(() => {});
       await close();
     }
   }
