@@ -389,6 +389,13 @@ describe('dashboard (Chromium against capstream up)', { timeout: 900_000 }, () =
     // Removing the chip removes the filter everywhere.
     await page.click(`[data-chip="apps:${app}"] button`);
     await page.waitForURL((u) => !u.searchParams.has('app'));
+    await page.waitForSelector(`[data-chip="apps:${app}"]`, { state: 'detached' });
+    // Each change is a history entry: Back brings the filter (and its numbers) back.
+    await page.goBack();
+    await page.waitForURL(new RegExp(`app=${app}`));
+    await page.waitForSelector(`[data-chip="apps:${app}"]`);
+    await page.click('[role=tab][data-tab=flows]');
+    await expectValue(page, '[data-testid=flows-total]', flows.totalCount, 'after Back');
   });
 
   it('clicking a country on the map filters every view', async () => {
