@@ -2,7 +2,15 @@
 // aggregates checked against `capstream flows` computed offline, auth, limits, hostile filters,
 // exports, one flow's pcap, resumable uploads, and the committed schema.
 import assert from 'node:assert/strict';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import {
+  appendFileSync,
+  existsSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  statSync,
+} from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -734,6 +742,29 @@ describe('exports and packets', () => {
       headers: { 'tus-resumable': '1.0.0', 'upload-length': '10' },
     });
     assert.equal(anonymous.status, 401);
+
+    // The stored upload is kept as the capture's archive through a hard link, not a second copy.
+    const archived = app.archive.path(id);
+    const upload = readdirSync(join(dir, 'uploads')).filter((f) => f.endsWith('.cap'));
+    const inodes = upload.map((f) => statSync(join(dir, 'uploads', f)).ino);
+    assert.ok(inodes.includes(statSync(archived).ino), 'the archive is a link to the stored upload');
+    assert.equal(statSync(archived).nlink, 2);
+    const flow = offline.find((r) => r.app === 'tls')!;
+    const pcapOf = () =>
+      fetch(`${api.url}/api/flows/${id}/${flow.flow_id}/pcap`, {
+        headers: { authorization: `Bearer ${ADMIN}` },
+      });
+    assert.equal((await pcapOf()).status, 200);
+    // A file changed in place after it was read is refused, not cut into wrong packets.
+    appendFileSync(archived, Buffer.alloc(16));
+    const changed = await pcapOf();
+    assert.equal(changed.status, 404);
+    assert.match(((await changed.json()) as { error: { message: string } }).error.message, /changed after/);
+
+    // Deleting the capture removes its bytes too.
+    await ok('mutation($id: ID!) { deleteCapture(id: $id) }', { id });
+    assert.equal(existsSync(archived), false, 'the archive of a deleted capture is gone');
+    assert.equal((await pcapOf()).status, 404);
   });
 });
 

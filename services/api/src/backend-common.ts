@@ -1,4 +1,3 @@
-import { existsSync } from 'node:fs';
 import type { CaptureTracker } from '@capstream/embedded';
 import type { CaptureArchive } from '@capstream/ingest';
 import {
@@ -62,7 +61,19 @@ export function pipelineBackend(parts: PipelineParts, opts: { host: string; log:
     },
     onCapture: (l) => tracker.watchAll(l),
     onFlowsLanded: (l) => parts.onFlowsLanded(l),
-    captureBytes: (id) => (existsSync(archive.path(id)) ? archive.read(id) : null),
+    captureBytes(id) {
+      const state = archive.state(id);
+      if (state === 'missing') return null;
+      if (state === 'changed') {
+        throw new ApiError(
+          'NOT_FOUND',
+          'the capture file was changed after Capstream read it (the archive is a hard link to it, not a copy): ' +
+            'submit the file again to cut packets from it',
+        );
+      }
+      return archive.read(id);
+    },
+    deleteCaptureBytes: (id) => archive.delete(id),
     async openListener(datasetId, port) {
       const id = `live_${next++}`;
       const info: LiveListenerInfo = {

@@ -43,8 +43,13 @@ export interface ApiBackend {
   /** Every change of any capture; returns an unsubscribe function. */
   onCapture(listener: (state: CaptureState) => void): () => void;
   onFlowsLanded(listener: (event: FlowsLandedEvent) => void): () => void;
-  /** The stored capture bytes (as ingested), for one flow's packets; null when not kept. */
+  /**
+   * The stored capture bytes (as ingested), for one flow's packets; null when not kept. Throws a
+   * NOT_FOUND ApiError when they were kept as a link to a file that changed since.
+   */
   captureBytes(captureId: string): AsyncIterable<Uint8Array> | null;
+  /** Forgets the stored bytes of a deleted capture (a no-op when none are kept). */
+  deleteCaptureBytes(captureId: string): void;
   openListener(datasetId: string, port: number | null): Promise<LiveListenerInfo>;
   closeListener(id: string): Promise<boolean>;
   listeners(): LiveListenerInfo[];

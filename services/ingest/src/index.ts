@@ -12,7 +12,7 @@ import {
   type Transport,
 } from '@capstream/pipeline';
 import { Registry } from 'prom-client';
-import type { CaptureArchive } from './archive.ts';
+import type { ArchiveWriter, CaptureArchive } from './archive.ts';
 import { type IngestConfig, ingestConfig } from './config.ts';
 import { type IngestMetrics, ingestMetrics } from './metrics.ts';
 import { Segmenter } from './segmenter.ts';
@@ -119,7 +119,8 @@ export function createIngestStage(partial: Partial<IngestConfig>, deps: IngestDe
     }
     await event({ captureId, status: 'RUNNING', bytesRead: 0, bytesTotal: opened.size });
     const segmenter = new Segmenter({ maxBytes: config.segmentBytes });
-    const archive = deps.archive?.writer(captureId) ?? null;
+    let archive: ArchiveWriter | null = null;
+    let linked = false;
     let lastProgress = Date.now();
     let lastCut = Date.now();
     let seq = 0;
@@ -141,6 +142,10 @@ export function createIngestStage(partial: Partial<IngestConfig>, deps: IngestDe
       });
       const { bytes } = unwrapped;
       gzip = unwrapped.gzip;
+      // A local file read as it is becomes the archive through a hard link; anything else is copied.
+      linked =
+        !gzip && opened.localFile !== undefined && (deps.archive?.link(captureId, opened.localFile) ?? false);
+      if (!linked) archive = deps.archive?.writer(captureId) ?? null;
       try {
         for await (const chunk of bytes) {
           await archive?.write(chunk);
@@ -176,6 +181,13 @@ export function createIngestStage(partial: Partial<IngestConfig>, deps: IngestDe
       error = new CaptureError('IO', segmenter.consumed, (e as Error).message);
     } finally {
       await archive?.end().catch(() => {});
+    }
+    if (linked) {
+      try {
+        deps.archive!.seal(captureId);
+      } catch (e) {
+        log.warn({ captureId, err: (e as Error).message }, 'could not note the linked capture file');
+      }
     }
     result.packets = segmenter.totalPackets;
     result.error = error?.message ?? null;

@@ -85,7 +85,10 @@ export class CapturesService {
     requireRole(p, 'ANALYST');
     const c = await this.get(p, id);
     if (!c) return false;
-    return this.backend.store.captures.delete(id);
+    const deleted = await this.backend.store.captures.delete(id);
+    // Its bytes too: the archive would otherwise keep every deleted capture's file.
+    if (deleted) this.backend.deleteCaptureBytes(id);
+    return deleted;
   }
 }
 

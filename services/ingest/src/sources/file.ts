@@ -124,5 +124,11 @@ export async function openFile(path: string, opts: FileSourceOptions = {}): Prom
     }
   }
 
-  return { displaySource: path, size: st.isFile() ? st.size : null, stream: stream(), close };
+  return {
+    displaySource: path,
+    size: st.isFile() ? st.size : null,
+    stream: stream(),
+    close,
+    ...(st.isFile() ? { localFile: real } : {}),
+  };
 }

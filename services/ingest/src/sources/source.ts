@@ -14,6 +14,11 @@ export interface OpenedSource {
   stream: AsyncIterable<Uint8Array>;
   /** Releases the source when its stream will not be read to the end (idempotent). */
   close?(): Promise<void>;
+  /**
+   * The regular local file the bytes come from, when they do (a path or an upload; not a FIFO):
+   * the archive may keep it as a hard link instead of writing a copy.
+   */
+  localFile?: string;
 }
 
 export type SourceErrorCode =
