@@ -37,7 +37,9 @@ describe('loopback traffic recorded with tcpdump', () => {
   const dir = mkdtempSync(join(tmpdir(), 'cs-loop-'));
   const file = join(dir, 'loopback.pcap');
   let flows: Flow[] = [];
-  const ports = { dns: 0, http: 0, tls: 0, echo: 0 };
+  const ports = { dns: 0, http: 0, tls: 0, echo: 0, marker: 0 };
+  // Sent last: once tcpdump has written it, every packet before it is in the file.
+  const MARKER = Buffer.from('capstream-loopback-recording-ends-here');
 
   before(async () => {
     execFileSync(
@@ -65,6 +67,7 @@ describe('loopback traffic recorded with tcpdump', () => {
     dnsServer.on('message', (msg, rinfo) => dnsServer.send(dnsAnswer(msg), rinfo.port, rinfo.address));
     const echo = dgram.createSocket('udp4');
     echo.on('message', (msg, rinfo) => echo.send(msg, rinfo.port, rinfo.address));
+    const marker = dgram.createSocket('udp4');
     const web = http.createServer((_req, res) => res.end('hello from capstream\n'));
     const secure = tls.createServer(
       {
@@ -77,11 +80,13 @@ describe('loopback traffic recorded with tcpdump', () => {
     await Promise.all([
       new Promise<void>((r) => dnsServer.bind(0, '127.0.0.1', r)),
       new Promise<void>((r) => echo.bind(0, '127.0.0.1', r)),
+      new Promise<void>((r) => marker.bind(0, '127.0.0.1', r)),
       new Promise<void>((r) => web.listen(0, '127.0.0.1', r)),
       new Promise<void>((r) => secure.listen(0, '127.0.0.1', r)),
     ]);
     ports.dns = listen(dnsServer);
     ports.echo = listen(echo);
+    ports.marker = listen(marker);
     ports.http = listen(web);
     ports.tls = listen(secure);
 
@@ -91,6 +96,7 @@ describe('loopback traffic recorded with tcpdump', () => {
         .map((p) => `port ${p}`)
         .join(' or '),
     );
+    let sentMarker = false;
     try {
       const resolver = new Resolver({ timeout: 2000, tries: 1 });
       resolver.setServers([`127.0.0.1:${ports.dns}`]);
@@ -139,9 +145,14 @@ describe('loopback traffic recorded with tcpdump', () => {
         });
         for (const word of ['one', 'two', 'three']) client.send(word, ports.echo, '127.0.0.1');
       });
+      await new Promise<void>((resolve, reject) =>
+        client.send(MARKER, ports.marker, '127.0.0.1', (e) => (e ? reject(e) : resolve())),
+      );
       client.close();
+      sentMarker = true;
     } finally {
-      await rec.stop();
+      await rec.stop(sentMarker ? MARKER : undefined);
+      marker.close();
       dnsServer.close();
       echo.close();
       web.close();

@@ -1,4 +1,5 @@
 import { type ChildProcess, spawn } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 
 /**
  * A real tcpdump recording on loopback, started and stopped by the test. Immediate mode: without it
@@ -32,9 +33,21 @@ export class Recording {
     return new Recording(child, file);
   }
 
-  /** Stops after a moment (so the last packets are written) and waits for tcpdump to exit. */
-  async stop(): Promise<void> {
-    await new Promise((r) => setTimeout(r, 300));
+  /**
+   * Stops once the file holds `marker` (bytes of a packet the test sent last: every packet before
+   * it is written then), or after a moment without one; waits for tcpdump to exit. A fixed pause
+   * alone lost the last packet on a busy machine.
+   */
+  async stop(marker?: Buffer): Promise<void> {
+    if (marker) {
+      const deadline = Date.now() + 15_000;
+      while (!readFileSync(this.file).includes(marker)) {
+        if (Date.now() > deadline) throw new Error(`tcpdump never wrote the marker packet to ${this.file}`);
+        await new Promise((r) => setTimeout(r, 50));
+      }
+    } else {
+      await new Promise((r) => setTimeout(r, 300));
+    }
     const exited = new Promise((r) => this.child.once('exit', r));
     this.child.kill('SIGINT');
     await exited;
