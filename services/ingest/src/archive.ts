@@ -72,7 +72,7 @@ export class CaptureArchive {
     }
   }
 
-  /** Notes how a linked archive looks now that its capture was read (no-op for a written one). */
+  /** Notes how a linked archive looks now that its capture was read (see state()). */
   seal(captureId: string): void {
     const st = statSync(this.path(captureId));
     const stamp: LinkStamp = { size: st.size, mtimeMs: st.mtimeMs };
