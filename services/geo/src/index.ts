@@ -166,7 +166,7 @@ export function createGeoStage(settings: Partial<GeoConfig>, deps: GeoDeps): Geo
 
   async function drain(st: PartitionState, partial: PartialFlush): Promise<void> {
     // Drains queued by deliveries before a stop: stop() runs its own (one try), after them.
-    if (stopping && partial === 'none') return;
+    if (stopping && partial !== 'pending') return;
     const c = config!;
     // A partial flush writes what is pending now; flows arriving during its writes wait for the
     // next flush, or they would be written in a cascade of small batches, one per write's time.
