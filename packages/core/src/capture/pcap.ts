@@ -68,7 +68,8 @@ export class PcapFormat implements UnitFormat {
     const incl = len - RECORD_HEADER_BYTES;
     rec.capLen = incl;
     rec.origLen = Math.max(view.getUint32(off + 12, le), incl);
-    rec.data = buf.subarray(off + RECORD_HEADER_BYTES, off + len);
+    rec.bytes = buf;
+    rec.dataStart = off + RECORD_HEADER_BYTES;
     rec.linkType = this.linkType;
     rec.interfaceId = 0;
     rec.recordOffset = abs;

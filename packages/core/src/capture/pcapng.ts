@@ -179,7 +179,8 @@ export class PcapngFormat implements UnitFormat {
     const rec = this.rec;
     rec.capLen = capLen;
     rec.origLen = Math.max(origLen, capLen);
-    rec.data = buf.subarray(start, start + capLen);
+    rec.bytes = buf;
+    rec.dataStart = start;
     rec.linkType = iface.linkType;
     rec.interfaceId = id;
     rec.recordOffset = abs;

@@ -98,39 +98,50 @@ export class PacketDecoder {
   tunnel: string | null = null;
   private depth = 0;
   private wireLen = 0;
+  /** Where the packet starts in `buf` (the wire length counts from there). */
+  private base = 0;
 
   decode(linkType: number, data: Uint8Array, origLen: number): boolean {
-    this.buf = data;
+    return this.decodeAt(linkType, data, 0, data.length, origLen);
+  }
+
+  /**
+   * Decodes the packet at `buf[start, end)`; offsets in the fields are then offsets in `buf` (the
+   * reader's buffer, so no view is made per packet).
+   */
+  decodeAt(linkType: number, buf: Uint8Array, start: number, end: number, origLen: number): boolean {
+    this.buf = buf;
+    this.base = start;
     this.skip = null;
     this.tunnel = null;
     this.depth = 0;
     this.fragment = FRAG_NONE;
-    // Offsets below are relative to `data`. No DataView: checking per packet whether `data.buffer` changed cost
-    // more than the one 32-bit read (the IPv6 fragment id) it served.
+    // No DataView: checking per packet whether the buffer changed cost more than the one 32-bit
+    // read (the IPv6 fragment id) it served.
     this.wireLen = origLen;
-    const n = data.length;
+    const n = end - start;
     switch (linkType) {
       case LINKTYPE.ETHERNET:
-        return this.ethernet(0, n);
+        return this.ethernet(start, end);
       case LINKTYPE.RAW:
       case LINKTYPE.RAW_OPENBSD:
       case LINKTYPE.RAW_ALT:
       case LINKTYPE.IPV4:
       case LINKTYPE.IPV6:
-        return this.ip(0, n);
+        return this.ip(start, end);
       case LINKTYPE.NULL:
       case LINKTYPE.LOOP:
         // A 4-byte address family in host or network order; the IP version nibble says the rest.
         if (n < 4) return this.fail('truncated_link');
-        return this.ip(4, n);
+        return this.ip(start + 4, end);
       case LINKTYPE.LINUX_SLL:
         if (n < 16) return this.fail('truncated_link');
-        return this.etherType(this.u16(14), 16, n);
+        return this.etherType(this.u16(start + 14), start + 16, end);
       case LINKTYPE.LINUX_SLL2:
         if (n < 20) return this.fail('truncated_link');
-        return this.etherType(this.u16(0), 20, n);
+        return this.etherType(this.u16(start), start + 20, end);
       case LINKTYPE.PPP:
-        return this.ppp(0, n);
+        return this.ppp(start, end);
       default:
         return this.fail('unsupported_linktype');
     }
@@ -253,7 +264,7 @@ export class PacketDecoder {
     if (end - off < ihl) return this.fail('truncated_ip');
     let total = this.u16(off + 2);
     // A zero total length comes from TCP segmentation offload: the wire length is the truth.
-    if (total === 0 && this.depth === 0) total = this.wireLen - off;
+    if (total === 0 && this.depth === 0) total = this.wireLen - (off - this.base);
     if (total < ihl) return this.fail('bad_ip_header');
     // Flags (3 bits) and fragment offset (13 bits, in 8-byte units); MF is 0x2000.
     const fragField = this.u16(off + 6);
@@ -280,7 +291,7 @@ export class PacketDecoder {
     if (end - off < 40) return this.fail('truncated_ip');
     let plen = this.u16(off + 4);
     // A zero payload length means a jumbogram (or offload); the wire length is the truth.
-    if (plen === 0 && this.depth === 0) plen = Math.max(0, this.wireLen - off - 40);
+    if (plen === 0 && this.depth === 0) plen = Math.max(0, this.wireLen - (off - this.base) - 40);
     this.ipVersion = 6;
     this.srcOff = off + 8;
     this.dstOff = off + 24;

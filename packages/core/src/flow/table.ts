@@ -98,7 +98,7 @@ export class FlowTable {
       if (sec >= this.nextSweep) this.sweep(sec);
     }
     const d = this.decoder;
-    if (!d.decode(rec.linkType, rec.data, rec.origLen)) {
+    if (!d.decodeAt(rec.linkType, rec.bytes, rec.dataStart, rec.dataStart + rec.capLen, rec.origLen)) {
       this.count(d.skip!);
       return;
     }

@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
+import { PacketDecoder } from '../../src/decode/decoder.ts';
 import {
   ethernet,
   fragmentIPv4,
@@ -53,6 +54,34 @@ describe('link layers', () => {
       assert.equal(r.payload_bytes_src, 10);
     });
   }
+
+  it('decodes a packet in place inside a larger buffer as it decodes it alone (decodeAt)', () => {
+    const tso = seg('192.0.2.1', '192.0.2.2', 1, 2, 'A', payload(3000));
+    tso[2] = 0; // IPv4 total length 0 (segmentation offload): the wire length counts from the start
+    tso[3] = 0;
+    for (const [name, linkType, data] of [...cases, ['zero-length IPv4', 101, tso] as const]) {
+      const alone = new PacketDecoder();
+      const inPlace = new PacketDecoder();
+      const buf = new Uint8Array(data.length + 37).fill(0xee);
+      buf.set(data, 23);
+      assert.equal(alone.decode(linkType, data, data.length), true, name);
+      assert.equal(inPlace.decodeAt(linkType, buf, 23, 23 + data.length, data.length), true, name);
+      const fields = (d: PacketDecoder, base: number) => [
+        d.ipVersion,
+        d.proto,
+        d.srcPort,
+        d.dstPort,
+        d.ipLen,
+        d.payloadLen,
+        d.payloadCapLen,
+        d.srcOff - base,
+        d.dstOff - base,
+        d.payloadOff - base,
+        d.tcpFlags,
+      ];
+      assert.deepEqual(fields(inPlace, 23), fields(alone, 0), name);
+    }
+  });
 
   it('decodes raw IPv6 (229) and prints addresses in RFC 5952 form', () => {
     const data = seg('2001:db8:0:0:0:0:0:1', '2001:DB8::a:0:0:2', 5000, 443);
