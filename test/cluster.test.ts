@@ -238,7 +238,7 @@ describe('cluster mode: each role its own process over a real Kafka broker', () 
       JSON.stringify(lost),
     );
     assert.ok(
-      lost.some((l) => /^a flow record: .*unknown version 99 .*capstream\.flows\.v2/.test(l)),
+      lost.some((l) => /^a flow record: .*unknown version 99 .*capstream\.flows\.v3/.test(l)),
       JSON.stringify(lost),
     );
     assert.deepEqual(list.find((c) => c.capture_id === 'cl-h')?.lost, []);

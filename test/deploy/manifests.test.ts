@@ -80,7 +80,7 @@ describe('the checks catch broken objects', () => {
     const topic = {
       apiVersion: 'kafka.strimzi.io/v1beta2',
       kind: 'KafkaTopic',
-      metadata: { name: 'capstream.flows.v2' },
+      metadata: { name: 'capstream.flows.v3' },
       spec: { partition: 12, replicas: 0 },
     } as unknown as KObject;
     const errors = customResourceErrors(topic, crds) ?? [];

@@ -182,7 +182,7 @@ describe('serve --check', () => {
     );
     const printed = await check('writer,api', {}, KAFKA);
     assert.match(printed, /serve writer,api --check: ok/);
-    assert.match(printed, /writer consumes\s+capstream\.flows\.v2/);
+    assert.match(printed, /writer consumes\s+capstream\.flows\.v3/);
     assert.match(printed, /api store\s+chDB .*the writer's, shared in this process/);
     assert.match(printed, /http\s+127\.0\.0\.1:any free port {2}\/graphql/);
   });

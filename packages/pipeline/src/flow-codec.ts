@@ -10,10 +10,10 @@
  *
  * Against JSON (v1 of the topic) on the benchmark capture's flows: 275 bytes a flow instead of 646
  * before compression (about the same after gzip, ~75), and encode + gzip + gunzip + decode ~30%
- * less CPU (the gzip of fewer bytes is most of it). A field is added only with a new version,
- * at the end, and the decoder keeps reading the versions before it: version 3 added
- * `capture_end`, and a version 2 record reads as one without it. Deploy the consumers (geo,
- * writer) of a new version before its producers (parser).
+ * less CPU (the gzip of fewer bytes is most of it). A field is added only with a new version, at
+ * the end, on a new topic (`capstream.flows.v3` for version 3, which added `capture_end`; see
+ * DEPLOY.md, Upgrade): old consumers drain the old topic and never meet a record they cannot
+ * read. The decoder still reads version 2 records (as flows without the new field).
  */
 import { CodecError, checkVersion } from './codec.ts';
 import type { FlowMessage } from './messages.ts';

@@ -5,7 +5,7 @@
 export const TOPICS = {
   jobs: 'capstream.jobs.v1',
   segments: 'capstream.segments.v1',
-  flows: 'capstream.flows.v2',
+  flows: 'capstream.flows.v3',
   dns: 'capstream.dns.v2',
   events: 'capstream.events.v1',
   deadLetter: 'capstream.dead-letter.v1',

@@ -115,7 +115,7 @@ async function sendFlows(transport: Transport, n: number, first = 0): Promise<Fl
 }
 
 function tokenRange(token: string): { partition: number; first: number; last: number } {
-  const m = /^geo\/capstream\.flows\.v2\/(\d+)\/(\d+)-(\d+)#[0-9a-f]+-\d+$/.exec(token);
+  const m = /^geo\/capstream\.flows\.v3\/(\d+)\/(\d+)-(\d+)#[0-9a-f]+-\d+$/.exec(token);
   assert.ok(m, token);
   return { partition: Number(m[1]), first: Number(m[2]), last: Number(m[3]) };
 }
