@@ -29,8 +29,8 @@ export class Framer {
   constructor(private readonly format: UnitFormat) {}
 
   push(chunk: Uint8Array): void {
-    // Node's Buffer.subarray is several times slower than a plain Uint8Array's, and every record
-    // is a subarray: view Buffers as plain arrays once per chunk.
+    // Node's Buffer.subarray is several times slower than a plain Uint8Array's, and a record's
+    // `data` (when a caller asks) is a subarray: view Buffers as plain arrays once per chunk.
     if (chunk.constructor !== Uint8Array)
       chunk = new Uint8Array(chunk.buffer, chunk.byteOffset, chunk.byteLength);
     let off = 0;
