@@ -96,3 +96,36 @@ test('capstream serve dashboard: starts without KAFKA_BROKERS, serves, stops on 
   }
   assert.equal(await exited, 0, stderr);
 });
+
+test('capstream serve exits within its stop timeout when stopping hangs, and says so', async () => {
+  const child = spawn(process.execPath, [BIN, 'serve', 'dashboard', '--port', '0'], {
+    cwd: ROOT,
+    env: {
+      PATH: process.env.PATH,
+      CAPSTREAM_LOG_LEVEL: 'warn',
+      CAPSTREAM_STOP_TIMEOUT_MS: '1000',
+      CAPSTREAM_FAILPOINTS: 'serve.stop=hang',
+    },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let stderr = '';
+  child.stderr.on('data', (d: Buffer) => {
+    stderr += d.toString();
+  });
+  const exited = new Promise<number | null>((r) => child.once('exit', (code) => r(code)));
+  await new Promise<void>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`no ready line:\n${stderr}`)), 30_000);
+    child.stdout.on('data', (d: Buffer) => {
+      if (/ready on http/.test(d.toString())) {
+        clearTimeout(timer);
+        resolve();
+      }
+    });
+  });
+  const t0 = Date.now();
+  child.kill('SIGTERM');
+  assert.equal(await exited, 1, stderr);
+  const took = Date.now() - t0;
+  assert.ok(took >= 900 && took < 10_000, `exited ${took} ms after SIGTERM`);
+  assert.match(stderr, /stopping took too long/);
+});

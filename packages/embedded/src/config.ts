@@ -3,7 +3,8 @@ import { CapstreamError } from '@capstream/core';
 
 /**
  * The embedded mode's settings, read and validated in one place: a JSON file (`--config FILE`
- * or CAPSTREAM_CONFIG). CAPSTREAM_FETCH_MAX_BYTES and CAPSTREAM_FETCH_TIMEOUT_MS win over the
+ * or CAPSTREAM_CONFIG). CAPSTREAM_FETCH_MAX_BYTES, CAPSTREAM_FETCH_TIMEOUT_MS and
+ * CAPSTREAM_STOP_TIMEOUT_MS win over the
  * file; the file's allow-list adds to CAPSTREAM_FETCH_ALLOW; its geo paths win over
  * CAPSTREAM_GEO_*. Unknown keys are errors, so a typo never silently does nothing.
  */
@@ -23,6 +24,11 @@ export interface EmbeddedConfig {
   segmentBytes?: number;
   /** How often a live stream's active flows are flushed (ms). */
   liveFlushMs?: number;
+  /**
+   * How long `capstream serve` may take to stop after SIGTERM before it exits anyway (ms; default
+   * 25,000, inside the Deployments' grace periods). What it had not committed is delivered again.
+   */
+  stopTimeoutMs?: number;
 }
 
 export class ConfigError extends CapstreamError {
@@ -32,7 +38,7 @@ export class ConfigError extends CapstreamError {
 }
 
 const KEYS: Record<string, readonly string[]> = {
-  '': ['fetch', 'geo', 'segmentBytes', 'liveFlushMs'],
+  '': ['fetch', 'geo', 'segmentBytes', 'liveFlushMs', 'stopTimeoutMs'],
   fetch: ['allow', 'maxBytes', 'timeoutMs'],
   geo: ['cityDb', 'asnDb', 'countryDb'],
 };
@@ -75,12 +81,14 @@ export function loadEmbeddedConfig(
     },
     segmentBytes: positive(c.segmentBytes, 'segmentBytes', where),
     liveFlushMs: positive(c.liveFlushMs, 'liveFlushMs', where),
+    stopTimeoutMs: positive(c.stopTimeoutMs, 'stopTimeoutMs', where),
   };
   // The environment wins over the file.
   const num = (name: string) =>
     env[name] === undefined ? undefined : positive(Number(env[name]), name, 'environment');
   config.fetch.maxBytes = num('CAPSTREAM_FETCH_MAX_BYTES') ?? config.fetch.maxBytes;
   config.fetch.timeoutMs = num('CAPSTREAM_FETCH_TIMEOUT_MS') ?? config.fetch.timeoutMs;
+  config.stopTimeoutMs = num('CAPSTREAM_STOP_TIMEOUT_MS') ?? config.stopTimeoutMs;
   return config;
 }
 

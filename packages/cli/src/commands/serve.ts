@@ -11,6 +11,7 @@ import {
 import {
   createLogger,
   ensurePipelineTopics,
+  failpointAsync,
   KafkaTransport,
   kafkaCrc32c,
   type Logger,
@@ -18,6 +19,9 @@ import {
 import { Registry } from 'prom-client';
 import { UsageError } from '../errors.ts';
 import { startOpsServer, untilStopped } from '../ops-server.ts';
+
+/** How long a stop may take after SIGTERM unless the config says otherwise (Deployments allow 30-60 s). */
+const DEFAULT_STOP_TIMEOUT_MS = 25_000;
 
 export const ROLES = ['ingest', 'parser', 'writer', 'api', 'dashboard'] as const;
 export type RoleName = (typeof ROLES)[number];
@@ -158,6 +162,17 @@ export async function serveCommand(roleText: string, opts: ServeOptions): Promis
   process.stdout.write(`capstream ${name} ready on ${front.url}\n`);
   await untilStopped();
   log.info({ roles }, 'stopping: finishing or handing back in-flight work');
+  // Bounded: a consumer that cannot leave its group (a broker that just came back, seen once in
+  // CI) must not keep the process up until the orchestrator kills it without a word.
+  const stopTimeoutMs = config.stopTimeoutMs ?? DEFAULT_STOP_TIMEOUT_MS;
+  setTimeout(() => {
+    log.error(
+      { roles, stopTimeoutMs },
+      'stopping took too long: exiting now; work not yet committed is delivered again to the next consumer',
+    );
+    process.exit(1);
+  }, stopTimeoutMs).unref();
+  await failpointAsync('serve.stop');
   await front.close();
   for (const r of running.reverse()) await r.stop();
   await transport?.close();
