@@ -158,9 +158,12 @@ export async function serveCommand(roleText: string, opts: ServeOptions): Promis
   }
 
   log.info({ roles, brokers, url: front.url, kafkaCrc32c: kafkaCrc32c() }, 'service started');
+  // Listening for SIGTERM before saying ready: a supervisor that stops us the moment it reads the
+  // line would otherwise kill the process outright (seen in a test, about one time in four).
+  const stopped = untilStopped();
   // One line on stdout a supervisor (or a test) can wait for.
   process.stdout.write(`capstream ${name} ready on ${front.url}\n`);
-  await untilStopped();
+  await stopped;
   log.info({ roles }, 'stopping: finishing or handing back in-flight work');
   // Bounded: a consumer that cannot leave its group (a broker that just came back, seen once in
   // CI) must not keep the process up until the orchestrator kills it without a word.

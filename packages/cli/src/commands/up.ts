@@ -78,6 +78,7 @@ export async function upCommand(opts: UpOptions): Promise<void> {
       );
     }
   }
+  const stopped = untilStopped(); // before the lines a supervisor waits for (see serve.ts)
   process.stdout.write(
     [
       `Capstream is up (data in ${dataDir}).`,
@@ -90,7 +91,7 @@ export async function upCommand(opts: UpOptions): Promise<void> {
       '',
     ].join('\n'),
   );
-  await untilStopped();
+  await stopped;
   await api.close();
   await backend.closeListeners();
   await listener.close();
