@@ -4,9 +4,9 @@ import { CapstreamError } from '@capstream/core';
 /**
  * The embedded mode's settings, read and validated in one place: a JSON file (`--config FILE`
  * or CAPSTREAM_CONFIG). CAPSTREAM_FETCH_MAX_BYTES, CAPSTREAM_FETCH_TIMEOUT_MS and
- * CAPSTREAM_STOP_TIMEOUT_MS win over the
- * file; the file's allow-list adds to CAPSTREAM_FETCH_ALLOW; its geo paths win over
- * CAPSTREAM_GEO_*. Unknown keys are errors, so a typo never silently does nothing.
+ * CAPSTREAM_STOP_TIMEOUT_MS win over the file; the file's allow-list adds to
+ * CAPSTREAM_FETCH_ALLOW; its geo paths win over CAPSTREAM_GEO_*. Unknown keys are errors, so a
+ * typo never silently does nothing.
  */
 export interface EmbeddedConfig {
   fetch: {

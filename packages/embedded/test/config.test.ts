@@ -19,12 +19,19 @@ describe('embedded config', () => {
       JSON.stringify({
         fetch: { allow: ['10.1.2.0/24', 'files.example:8443'], maxBytes: 1000 },
         segmentBytes: 65536,
+        stopTimeoutMs: 10000,
       }),
     );
     const c = loadEmbeddedConfig(p, { CAPSTREAM_FETCH_MAX_BYTES: '2000' });
     assert.deepEqual(c.fetch.allow, ['10.1.2.0/24', 'files.example:8443']);
     assert.equal(c.fetch.maxBytes, 2000);
     assert.equal(c.segmentBytes, 65536);
+    assert.equal(c.stopTimeoutMs, 10000);
+    assert.equal(loadEmbeddedConfig(p, { CAPSTREAM_STOP_TIMEOUT_MS: '3000' }).stopTimeoutMs, 3000);
+    assert.throws(
+      () => loadEmbeddedConfig(p, { CAPSTREAM_STOP_TIMEOUT_MS: 'soon' }),
+      /CAPSTREAM_STOP_TIMEOUT_MS must be a positive number/,
+    );
     assert.deepEqual(loadEmbeddedConfig(undefined, {}).fetch.allow, []);
     assert.deepEqual(loadEmbeddedConfig(undefined, { CAPSTREAM_CONFIG: p }).fetch.allow.length, 2);
   });

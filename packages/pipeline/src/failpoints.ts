@@ -27,7 +27,7 @@ function parse(text: string): Map<string, Point> {
   return out;
 }
 
-/** True when this pass is the armed one. */
+/** The failpoint, when this pass is the one a test armed. */
 function armed(name: string): Point | undefined {
   const p = points.get(name);
   return p !== undefined && ++p.passes === p.at ? p : undefined;
