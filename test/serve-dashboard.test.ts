@@ -63,19 +63,20 @@ describe('the dashboard server', () => {
   });
 });
 
-test('capstream serve dashboard: starts without KAFKA_BROKERS, serves, stops on SIGTERM', async () => {
+/** `capstream serve dashboard` in a child process with this environment, once it said it is ready. */
+async function serveDashboard(env: Record<string, string> = {}) {
   const child = spawn(process.execPath, [BIN, 'serve', 'dashboard', '--port', '0'], {
     cwd: ROOT,
-    env: { PATH: process.env.PATH, CAPSTREAM_LOG_LEVEL: 'warn' },
+    env: { PATH: process.env.PATH, CAPSTREAM_LOG_LEVEL: 'warn', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
-  let stderr = '';
+  const run = { child, stderr: '', url: '', exited: Promise.resolve<number | null>(null) };
   child.stderr.on('data', (d: Buffer) => {
-    stderr += d.toString();
+    run.stderr += d.toString();
   });
-  const exited = new Promise<number | null>((r) => child.once('exit', (code) => r(code)));
-  const url = await new Promise<string>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`no ready line:\n${stderr}`)), 30_000);
+  run.exited = new Promise<number | null>((r) => child.once('exit', (code) => r(code)));
+  run.url = await new Promise<string>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`no ready line:\n${run.stderr}`)), 30_000);
     child.stdout.on('data', (d: Buffer) => {
       const m = /capstream dashboard ready on (http:\/\/\S+)/.exec(d.toString());
       if (m) {
@@ -83,49 +84,34 @@ test('capstream serve dashboard: starts without KAFKA_BROKERS, serves, stops on 
         resolve(m[1]);
       }
     });
-    void exited.then((code) => reject(new Error(`exited with ${code}:\n${stderr}`)));
+    void run.exited.then((code) => reject(new Error(`exited with ${code}:\n${run.stderr}`)));
   });
+  return run;
+}
+
+test('capstream serve dashboard: starts without KAFKA_BROKERS, serves, stops on SIGTERM', async () => {
+  const run = await serveDashboard();
   try {
-    assert.equal((await get(`${url}/healthz`)).status, 200);
+    assert.equal((await get(`${run.url}/healthz`)).status, 200);
     // Ready exactly when this checkout has a built export.
     const built = dashboardBuilt(DASHBOARD_DIR);
-    assert.equal((await get(`${url}/readyz`)).status, built ? 200 : 503);
-    if (built) assert.match((await get(`${url}/`)).body, /<html/i);
+    assert.equal((await get(`${run.url}/readyz`)).status, built ? 200 : 503);
+    if (built) assert.match((await get(`${run.url}/`)).body, /<html/i);
   } finally {
-    child.kill('SIGTERM');
+    run.child.kill('SIGTERM');
   }
-  assert.equal(await exited, 0, stderr);
+  assert.equal(await run.exited, 0, run.stderr);
 });
 
 test('capstream serve exits within its stop timeout when stopping hangs, and says so', async () => {
-  const child = spawn(process.execPath, [BIN, 'serve', 'dashboard', '--port', '0'], {
-    cwd: ROOT,
-    env: {
-      PATH: process.env.PATH,
-      CAPSTREAM_LOG_LEVEL: 'warn',
-      CAPSTREAM_STOP_TIMEOUT_MS: '1000',
-      CAPSTREAM_FAILPOINTS: 'serve.stop=hang',
-    },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let stderr = '';
-  child.stderr.on('data', (d: Buffer) => {
-    stderr += d.toString();
-  });
-  const exited = new Promise<number | null>((r) => child.once('exit', (code) => r(code)));
-  await new Promise<void>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`no ready line:\n${stderr}`)), 30_000);
-    child.stdout.on('data', (d: Buffer) => {
-      if (/ready on http/.test(d.toString())) {
-        clearTimeout(timer);
-        resolve();
-      }
-    });
+  const run = await serveDashboard({
+    CAPSTREAM_STOP_TIMEOUT_MS: '1000',
+    CAPSTREAM_FAILPOINTS: 'serve.stop=hang',
   });
   const t0 = Date.now();
-  child.kill('SIGTERM');
-  assert.equal(await exited, 1, stderr);
+  run.child.kill('SIGTERM');
+  assert.equal(await run.exited, 1, run.stderr);
   const took = Date.now() - t0;
   assert.ok(took >= 900 && took < 10_000, `exited ${took} ms after SIGTERM`);
-  assert.match(stderr, /stopping took too long/);
+  assert.match(run.stderr, /stopping took too long/);
 });

@@ -51,8 +51,7 @@ export class CaptureArchive {
   writer(captureId: string): ArchiveWriter {
     // Unlinked first: an earlier attempt may have left a hard link to the user's own file there,
     // and writing through it would overwrite that file.
-    rmSync(this.path(captureId), { force: true });
-    rmSync(this.stampPath(captureId), { force: true });
+    this.delete(captureId);
     return new ArchiveWriter(createWriteStream(this.path(captureId)));
   }
 
@@ -61,11 +60,9 @@ export class CaptureArchive {
    * refuses (another device, no links, not the file's owner), and the bytes must be written.
    */
   link(captureId: string, file: string): boolean {
-    const target = this.path(captureId);
-    rmSync(target, { force: true });
-    rmSync(this.stampPath(captureId), { force: true });
+    this.delete(captureId);
     try {
-      linkSync(file, target);
+      linkSync(file, this.path(captureId));
       return true;
     } catch {
       return false;
