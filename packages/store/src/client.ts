@@ -145,7 +145,7 @@ function bindChdb(path: string): ChdbBinding {
     const chdbConnection = createChdbConnection({ path });
     const connection = chdbConnection as unknown as ClientConnection;
     const rawInsert: RawInsert = (params) => chdbConnection.chdb.rawInsert(params);
-    conn = new Conn(createClient({ connection }), true, rawInsert);
+    conn = new Conn(createClient({ connection }), true, rawInsert, join(path, 'user_files'));
   } catch (err) {
     removeLock(lockFile);
     throw storeError('STORE_IN_USE', `cannot open chDB at ${path}`, err);

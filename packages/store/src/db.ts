@@ -1,3 +1,6 @@
+import { mkdirSync, readdirSync, rmSync } from 'node:fs';
+import { rm, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import type { ClickHouseClient, ClickHouseSettings } from '@clickhouse/client';
 import { StoreError, storeError } from './errors.ts';
 
@@ -28,15 +31,33 @@ export class Conn {
   #tail: Promise<unknown> = Promise.resolve();
   #closed = false;
 
+  #files = 0;
+
   /**
    * @param serial run calls one at a time (chDB)
    * @param rawInsert chDB's raw insert, used instead of client.insert (see Db.insert)
+   * @param fileDir where binary inserts are staged for the engine to read (chDB: it runs in this
+   *   process, so it reads this machine's files); without one, Db.insertBinary is not offered
    */
   constructor(
     readonly client: ClickHouseClient,
     readonly serial: boolean,
     readonly rawInsert?: RawInsert,
-  ) {}
+    readonly fileDir?: string,
+  ) {
+    if (fileDir !== undefined) {
+      // Files left by a process that died mid-insert: nothing reads them any more.
+      mkdirSync(fileDir, { recursive: true });
+      for (const name of readdirSync(fileDir)) {
+        if (name.endsWith(STAGED_SUFFIX)) rmSync(join(fileDir, name), { force: true });
+      }
+    }
+  }
+
+  /** A new file name for a staged insert (in fileDir). */
+  stagedFile(): string {
+    return join(this.fileDir!, `insert-${process.pid}-${++this.#files}${STAGED_SUFFIX}`);
+  }
 
   get closed(): boolean {
     return this.#closed;
@@ -64,6 +85,8 @@ export class Conn {
     await this.client.close();
   }
 }
+
+const STAGED_SUFFIX = '.rowbinary';
 
 /** A connection bound to one database, for one Store handle. */
 export class Db {
@@ -148,6 +171,52 @@ export class Db {
         clickhouse_settings: settings,
       });
     });
+  }
+
+  /** True when insertBinary is offered (chDB). */
+  get binaryInserts(): boolean {
+    return this.conn.fileDir !== undefined;
+  }
+
+  /**
+   * Inserts a RowBinary payload whose columns are read as `structure` (`name Type, ...`): the
+   * payload is written to a file that the engine reads with the `file` table function, so that
+   * no text is built or parsed (chDB's own inserts take text formats only). The settings ride in
+   * the INSERT's SETTINGS clause, string values as query parameters. chDB only (binaryInserts).
+   */
+  async insertBinary(
+    what: string,
+    table: string,
+    columns: readonly string[],
+    structure: string,
+    payload: Uint8Array,
+    settings: Record<string, string | number>,
+  ): Promise<void> {
+    if (!this.binaryInserts) throw new StoreError('INVALID_ARGUMENT', `${what}: binary inserts need chDB`);
+    const params: Params = { file: '', structure };
+    const clauses = Object.entries(settings).map(([name, value], i) => {
+      if (!/^[a-z_]+$/.test(name))
+        throw new StoreError('INVALID_ARGUMENT', `${what}: bad setting name ${name}`);
+      if (typeof value === 'number') return `${name} = ${Number(value)}`;
+      params[`setting${i}`] = value;
+      return `${name} = {setting${i}:String}`;
+    });
+    const file = this.conn.stagedFile();
+    params.file = file;
+    try {
+      await writeFile(file, payload);
+      await this.command(
+        what,
+        `INSERT INTO ${this.table(table)} (${columns.join(', ')})` +
+          (clauses.length > 0 ? ` SETTINGS ${clauses.join(', ')}` : '') +
+          ` SELECT * FROM file({file:String}, 'RowBinary', {structure:String})`,
+        params,
+      );
+    } catch (err) {
+      throw err instanceof StoreError ? err : storeError('QUERY_FAILED', what, err);
+    } finally {
+      await rm(file, { force: true });
+    }
   }
 }
 

@@ -2,6 +2,7 @@ import type { AddressScope, EnrichedFlow } from '@capstream/pipeline';
 import { ipFromHex, isoDigits, nsToDateTime64, nsToIso, num, numOrNull } from './convert.ts';
 import { type Db, dedupSettings } from './db.ts';
 import { StoreError } from './errors.ts';
+import { payloadType, RowBinaryWriter, valueWriter } from './row-binary.ts';
 import { FLOWS } from './schema.ts';
 
 export interface FlowReadOptions {
@@ -29,18 +30,16 @@ export interface FlowsRepo {
 }
 
 /**
- * Insert format and path, measured here (chDB 3.4 / ClickHouse 26.7, 50,000 enriched flows per
- * insert into `flows` with its two rollup views, best of 3, on a 2-core machine that was busy
- * with other work; `test/insert-format.bench.ts`):
- *   chDB raw insert, JSONCompactEachRow  ~34,000 rows/s (1.5 s)   <- what the store does
- *   chDB raw insert, JSONEachRow         ~17,500 rows/s (2.9 s)
- *   client.insert,   JSONCompactEachRow  ~23,500 rows/s (2.1 s)   <- the path on a server
- *   client.insert,   JSONEachRow         ~14,800 rows/s (3.4 s)
- * JSONCompactEachRow sends no field names (~360 bytes a flow instead of ~880) and parses about
- * twice as fast. RowBinary/Native are not offered: @clickhouse/client inserts only JSON, CSV/TSV
- * and Parquet, and chDB's connection turns any body into one UTF-8 SQL string. TabSeparated through
- * the raw insert was ~15% faster again, not worth hand-written escaping. The two materialized
- * views cost about a third of the insert time.
+ * Insert format and path, measured here (chDB 3.4 / ClickHouse 26.7, into `flows` with its seven
+ * rollup views, 2 cores): 50,000 flows of the benchmark capture, enriched, per insert:
+ *   chDB, RowBinary through a file        ~470 ms   <- what the store does on chDB
+ *   chDB raw insert, JSONCompactEachRow  ~1,400 ms
+ * and `packages/store/test/insert-format.bench.ts` (50,000 sample flows, best of 3): 330 ms against
+ * 835 ms (JSONEachRow 1,100 ms; client.insert 1,130 and 2,230 ms). Of the RowBinary insert,
+ * reading the payload is ~45 ms (read as plain types: see row-binary.ts), the table ~100 ms and
+ * the views the rest. On a server, client.insert sends JSONCompactEachRow (no field names, about
+ * twice as fast to parse as JSONEachRow): a server cannot read this machine's files, and the
+ * client sends no binary formats.
  */
 const INSERT_FORMAT = 'JSONCompactEachRow' as const;
 
@@ -101,6 +100,27 @@ const GETTERS: Getter[] = COLUMNS.map((name) => {
 });
 for (const name of Object.keys(COLUMN_VALUES)) {
   if (!COLUMNS.includes(name)) throw new Error(`flows-repo.ts fills ${name}, which schema.ts lacks`);
+}
+
+/** The RowBinary payload differs: times go as their exact nanoseconds, not as text. */
+const BINARY_VALUES: Readonly<Record<string, Getter>> = {
+  ...COLUMN_VALUES,
+  first_seen: (f) => f.first_ns,
+  last_seen: (f) => f.last_ns,
+};
+const TYPES = new Map(FLOWS.columns.map((c) => [c.name, c.type]));
+const BINARY_GETTERS = COLUMNS.map((name) => BINARY_VALUES[name]!);
+const BINARY_WRITERS = COLUMNS.map((name) => valueWriter(TYPES.get(name)!));
+const BINARY_STRUCTURE = COLUMNS.map((name) => `${name} ${payloadType(TYPES.get(name)!)}`).join(', ');
+
+/** Flows as one RowBinary payload, in `flows` column order. */
+export function flowsToRowBinary(flows: readonly EnrichedFlow[]): Uint8Array {
+  const w = new RowBinaryWriter(flows.length * 400);
+  const n = COLUMNS.length;
+  for (const f of flows) {
+    for (let i = 0; i < n; i++) BINARY_WRITERS[i]!(w, BINARY_GETTERS[i]!(f), COLUMNS[i]!);
+  }
+  return w.bytes();
 }
 
 /** A flow as one JSONCompactEachRow row (or a JSONEachRow object), in `flows` column order. */
@@ -222,6 +242,17 @@ export function createFlowsRepo(db: Db): FlowsRepo {
         throw new StoreError('INVALID_ARGUMENT', 'flows.insert needs a non-empty dedup token');
       }
       if (rows.length === 0) return;
+      if (db.binaryInserts) {
+        await db.insertBinary(
+          `inserting ${rows.length} flows`,
+          'flows',
+          COLUMNS,
+          BINARY_STRUCTURE,
+          flowsToRowBinary(rows),
+          dedupSettings(dedupToken) as Record<string, string | number>,
+        );
+        return;
+      }
       const values = INSERT_FORMAT === 'JSONCompactEachRow' ? rows.map(flowToRow) : rows.map(flowToObject);
       await db.insert(
         `inserting ${rows.length} flows`,

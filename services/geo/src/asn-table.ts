@@ -1,6 +1,6 @@
 import { readFile } from 'node:fs/promises';
+import { compare128, parseIPv4, parseIPv6 } from '@capstream/core/ip-words';
 import { GeoError } from './errors.ts';
-import { compare128, parseIPv4, parseIPv6 } from './ip.ts';
 
 /**
  * AS numbers and organisations by address range, from @ip-location-db/asn's CSV files

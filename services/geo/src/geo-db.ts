@@ -1,4 +1,5 @@
 import { createRequire } from 'node:module';
+import { formatIPv4 } from '@capstream/core/ip-words';
 import type { AddressScope, GeoInfo } from '@capstream/pipeline';
 import type { Reader, Response } from 'maxmind';
 import { AsnTable } from './asn-table.ts';
@@ -9,7 +10,6 @@ import {
   ROUTEVIEWS_ATTRIBUTION,
 } from './attribution.ts';
 import { DEFAULT_GEO_CONFIG, type GeoConfig } from './config.ts';
-import { formatIPv4 } from './ip.ts';
 import { type Mmdb, openMmdb } from './mmdb.ts';
 import { ResolvedAddress, resolveAddress } from './scope.ts';
 

@@ -156,12 +156,9 @@ export function createGeoStage(settings: Partial<GeoConfig>, deps: GeoDeps): Geo
     if (pending.length === 0) return 0;
     const bucket = Math.floor(pending[0].offset / size);
     const bucketEnd = (bucket + 1) * size - 1;
-    let n = 0;
-    while (n < pending.length && pending[n].offset <= bucketEnd) n++;
+    const n = countUpTo(pending, pending.length, bucketEnd);
     if (n < pending.length || pending[n - 1].offset === bucketEnd) return n;
-    let upTo = 0;
-    while (upTo < n && pending[upTo].offset <= flushUpTo) upTo++;
-    return upTo;
+    return countUpTo(pending, n, flushUpTo);
   }
 
   async function drain(st: PartitionState, partial: PartialFlush): Promise<void> {
@@ -346,6 +343,22 @@ export function createGeoStage(settings: Partial<GeoConfig>, deps: GeoDeps): Geo
       log.info({ uncommitted: left }, 'geo stage stopped');
     },
   };
+}
+
+/**
+ * How many of the first `n` messages have an offset up to `offset`: a binary search, since a
+ * partition's messages arrive in offset order (a linear scan per delivery cost ~0.2 s per
+ * 200,000 flows once 100,000 were pending).
+ */
+function countUpTo(pending: readonly Delivery<unknown>[], n: number, offset: number): number {
+  let lo = 0;
+  let hi = n;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if (pending[mid]!.offset <= offset) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
 }
 
 function sleep(ms: number, signal: AbortSignal): Promise<void> {

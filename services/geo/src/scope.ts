@@ -1,5 +1,5 @@
+import { parseIPv4, parseIPv6 } from '@capstream/core/ip-words';
 import type { AddressScope } from '@capstream/pipeline';
-import { parseIPv4, parseIPv6 } from './ip.ts';
 
 /**
  * Where an address sits, from the IANA IPv4 and IPv6 Special-Purpose Address Registries

@@ -3,6 +3,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
+import { parseIPv4, parseIPv6 } from '@capstream/core/ip-words';
 import type { GeoInfo } from '@capstream/pipeline';
 import { Reader, type Response } from 'maxmind';
 import { AsnTable } from '../src/asn-table.ts';
@@ -15,7 +16,6 @@ import {
 import { DEFAULT_GEO_CONFIG } from '../src/config.ts';
 import { GeoError } from '../src/errors.ts';
 import { defaultDatabasePaths, type GeoDatabase, openGeoDatabase } from '../src/geo-db.ts';
-import { parseIPv4, parseIPv6 } from '../src/ip.ts';
 import { writeMmdb } from './mmdb-writer.ts';
 
 /**

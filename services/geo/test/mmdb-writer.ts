@@ -1,4 +1,4 @@
-import { parseIPv4, parseIPv6 } from '../src/ip.ts';
+import { parseIPv4, parseIPv6 } from '@capstream/core/ip-words';
 
 /**
  * A minimal MaxMind DB writer for tests (MaxMind DB File Format Specification 2.0): an IPv6

@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
 import { isIP } from 'node:net';
 import { describe, it } from 'node:test';
+import { compare128, formatIPv4, parseIPv4, parseIPv6 } from '@capstream/core/ip-words';
 import type { AddressScope } from '@capstream/pipeline';
-import { compare128, formatIPv4, parseIPv4, parseIPv6 } from '../src/ip.ts';
 import { addressScope, ResolvedAddress, resolveAddress } from '../src/scope.ts';
 
 const TABLE: [string, AddressScope][] = [

@@ -1,4 +1,3 @@
-import { createHash } from 'node:crypto';
 import { CaptureError, gzipFailure, unwrapCapture } from '@capstream/core';
 import {
   type CaptureEvent,
@@ -14,6 +13,7 @@ import {
 import { Registry } from 'prom-client';
 import type { ArchiveWriter, CaptureArchive } from './archive.ts';
 import { type IngestConfig, ingestConfig } from './config.ts';
+import { sha256Hasher } from './hasher.ts';
 import { type IngestMetrics, ingestMetrics } from './metrics.ts';
 import { Segmenter } from './segmenter.ts';
 import type { OpenedSource } from './sources/source.ts';
@@ -132,7 +132,7 @@ export function createIngestStage(partial: Partial<IngestConfig>, deps: IngestDe
       }
     };
     let error: CaptureError | null = null;
-    const hash = createHash('sha256');
+    const hash = sha256Hasher();
     let gzip = false;
     try {
       const unwrapped = await unwrapCapture(opened.stream, (raw) => {
@@ -176,7 +176,10 @@ export function createIngestStage(partial: Partial<IngestConfig>, deps: IngestDe
     } catch (e) {
       // The transport broke, not the capture: the job fails and comes again (read from the start;
       // segments already handed on are skipped by the parser by their sequence numbers).
-      if (e instanceof HandoffError) throw e;
+      if (e instanceof HandoffError) {
+        hash.discard();
+        throw e;
+      }
       // The source itself broke (network, disk): what was read stays, the capture says why it stopped.
       error = new CaptureError('IO', segmenter.consumed, (e as Error).message);
     } finally {
@@ -191,12 +194,16 @@ export function createIngestStage(partial: Partial<IngestConfig>, deps: IngestDe
     }
     result.packets = segmenter.totalPackets;
     result.error = error?.message ?? null;
+    const sha256 = await hash.digest().catch((e: unknown) => {
+      log.warn({ captureId, err: (e as Error).message }, 'could not hash the capture');
+      return undefined;
+    });
     await event({
       captureId,
       bytesRead: result.bytesRead,
       bytesTotal: opened.size ?? result.bytesRead,
       packets: result.packets,
-      sha256: hash.digest('hex'),
+      ...(sha256 !== undefined ? { sha256 } : {}),
       format: `${segmenter.format ?? 'unknown'}${gzip ? '+gzip' : ''}`,
     });
     // The last segment goes after the final facts: the parser's verdict closes the capture.

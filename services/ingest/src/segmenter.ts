@@ -42,6 +42,16 @@ export class Segmenter implements UnitFormat {
   private header: Uint8Array = new Uint8Array(0);
   private buf: Uint8Array;
   private len = 0;
+  /** The chunk being pushed: its records can be copied later in the push, not after it. */
+  private chunk: Uint8Array | null = null;
+  /**
+   * Records of `chunk` not yet copied into `buf`: `runBuf[runStart..runEnd)`. Consecutive records
+   * are copied in one go, when the run breaks or the push ends (a copy per record cost more than
+   * reading it).
+   */
+  private runBuf: Uint8Array | null = null;
+  private runStart = 0;
+  private runEnd = 0;
   private startOffset = 0;
   private packets = 0;
   private seq = 0;
@@ -52,7 +62,7 @@ export class Segmenter implements UnitFormat {
   totalPackets = 0;
 
   constructor(private readonly options: SegmenterOptions = { maxBytes: 1 << 20 }) {
-    this.buf = new Uint8Array(options.maxBytes);
+    this.buf = Buffer.allocUnsafeSlow(options.maxBytes);
   }
 
   /** Takes a chunk; returns the segments it completed. Throws CaptureError on a broken capture. */
@@ -65,11 +75,22 @@ export class Segmenter implements UnitFormat {
       }
       this.head = null;
       this.start(head);
-      this.framer!.push(head);
+      this.pushToFramer(head);
     } else {
-      this.framer.push(chunk);
+      this.pushToFramer(chunk);
     }
     return this.take();
+  }
+
+  private pushToFramer(chunk: Uint8Array): void {
+    this.chunk = chunk;
+    try {
+      this.framer!.push(chunk);
+    } finally {
+      // The caller may reuse the chunk once push returns.
+      this.copyRun();
+      this.chunk = null;
+    }
   }
 
   /** Cuts what is pending into a segment now (a live stream's periodic flush). */
@@ -131,10 +152,9 @@ export class Segmenter implements UnitFormat {
     const before = this.packets;
     // The reader's own checks run on every unit: the segments hold nothing it would refuse.
     inner.unit(buf, view, off, len, abs);
-    const bytes = buf.subarray(off, off + len);
     if (!this.pcapng) {
       if (abs === 0) {
-        this.header = bytes.slice();
+        this.header = buf.slice(off, off + len);
         this.startOffset = len;
         return;
       }
@@ -142,32 +162,54 @@ export class Segmenter implements UnitFormat {
       const type = view.getUint32(off, true);
       if (type === PCAPNG_SHB_TYPE) {
         this.cut();
-        this.header = bytes.slice();
+        this.header = buf.slice(off, off + len);
         this.startOffset = abs + len;
         return;
       }
       if (type === PCAPNG_IDB || view.getUint32(off, false) === PCAPNG_IDB) {
         // Segments already cut keep the interfaces they need; later ones carry this one too.
         this.cut();
-        this.header = concat(this.header, bytes);
+        this.header = concat(this.header, buf.subarray(off, off + len));
         this.startOffset = abs + len;
         return;
       }
     }
-    if (this.len > 0 && this.len + len > this.options.maxBytes) {
+    const pending = this.len + this.runEnd - this.runStart;
+    if (pending > 0 && pending + len > this.options.maxBytes) {
       const carried = this.packets - before;
       this.packets = before;
       this.cut();
       this.packets = carried;
       this.startOffset = abs;
     }
-    if (this.len === 0) this.startOffset = abs;
-    this.append(bytes);
+    if (this.len === 0 && this.runBuf === null) this.startOffset = abs;
+    if (buf !== this.chunk) {
+      // Assembled by the framer across two chunks, in a buffer it reuses: copied now.
+      this.copyRun();
+      this.append(buf.subarray(off, off + len));
+      return;
+    }
+    if (this.runBuf === buf && this.runEnd === off) {
+      this.runEnd = off + len;
+      return;
+    }
+    this.copyRun();
+    this.runBuf = buf;
+    this.runStart = off;
+    this.runEnd = off + len;
+  }
+
+  private copyRun(): void {
+    if (this.runBuf === null) return;
+    this.append(this.runBuf.subarray(this.runStart, this.runEnd));
+    this.runBuf = null;
+    this.runStart = 0;
+    this.runEnd = 0;
   }
 
   private append(bytes: Uint8Array): void {
     if (this.len + bytes.length > this.buf.length) {
-      const grown = new Uint8Array(Math.max(this.buf.length * 2, this.len + bytes.length));
+      const grown = Buffer.allocUnsafeSlow(Math.max(this.buf.length * 2, this.len + bytes.length));
       grown.set(this.buf.subarray(0, this.len));
       this.buf = grown;
     }
@@ -176,14 +218,17 @@ export class Segmenter implements UnitFormat {
   }
 
   private cut(): void {
+    this.copyRun();
     if (this.len === 0) return;
+    // The filled buffer becomes the segment's (a view of it, no copy); the next records go to a new one.
     this.out.push({
       seq: this.seq++,
       offset: this.startOffset,
       header: this.header,
-      records: this.buf.slice(0, this.len),
+      records: this.buf.subarray(0, this.len),
       packets: this.packets,
     });
+    this.buf = Buffer.allocUnsafeSlow(this.options.maxBytes);
     this.startOffset += this.len;
     this.len = 0;
     this.packets = 0;

@@ -4,10 +4,21 @@ import { CaptureReader } from '@capstream/core';
 import { samplePcap, samplePcapng } from '@capstream/core/testing';
 import { type CutSegment, Segmenter } from '../src/segmenter.ts';
 
-function cut(bytes: Uint8Array, chunk: number, maxBytes: number): CutSegment[] {
+function cut(bytes: Uint8Array, chunk: number, maxBytes: number, reuse = false): CutSegment[] {
   const s = new Segmenter({ maxBytes });
   const out: CutSegment[] = [];
-  for (let o = 0; o < bytes.length; o += chunk) out.push(...s.push(bytes.subarray(o, o + chunk)));
+  const scratch = new Uint8Array(chunk);
+  for (let o = 0; o < bytes.length; o += chunk) {
+    const piece = bytes.subarray(o, o + chunk);
+    if (!reuse) {
+      out.push(...s.push(piece));
+      continue;
+    }
+    // A source that reads every chunk into the same buffer: the segments must not keep views of it.
+    scratch.set(piece);
+    out.push(...s.push(scratch.subarray(0, piece.length)));
+    scratch.fill(0xee);
+  }
   out.push(...s.end());
   return out;
 }
@@ -44,6 +55,7 @@ describe('segmenter', () => {
       ]) {
         const segs = cut(bytes, chunk, max);
         assert.deepEqual(packetsOf(segs), whole, `chunk ${chunk} max ${max}`);
+        assert.deepEqual(packetsOf(cut(bytes, chunk, max, true)), whole, `reused chunk ${chunk} max ${max}`);
         assert.equal(
           segs.reduce((n, s) => n + s.packets, 0),
           whole.length,

@@ -1,0 +1,212 @@
+import { parseIPv4, parseIPv6 } from '@capstream/core/ip-words';
+import { StoreError } from './errors.ts';
+
+// ClickHouse's RowBinary format (https://clickhouse.com/docs/interfaces/formats/RowBinary), written
+// by hand for the few column types the store inserts in bulk: no maintained npm package encodes
+// it (@clickhouse/client inserts JSON, CSV/TSV and Parquet only), and the format is small: values
+// one after another, little-endian, strings as a LEB128 length and their UTF-8 bytes, a Nullable
+// as one byte (1: null) before its value, a LowCardinality as its inner type.
+
+/** Appends values to a growing buffer. */
+export class RowBinaryWriter {
+  #buf: Buffer;
+  #view: DataView;
+  #at = 0;
+
+  constructor(initialBytes = 1 << 16) {
+    this.#buf = Buffer.allocUnsafe(Math.max(64, initialBytes));
+    this.#view = new DataView(this.#buf.buffer, this.#buf.byteOffset, this.#buf.byteLength);
+  }
+
+  /** The bytes written so far (a view, valid until the next write). */
+  bytes(): Buffer {
+    return this.#buf.subarray(0, this.#at);
+  }
+
+  #room(n: number): void {
+    if (this.#at + n <= this.#buf.length) return;
+    const grown = Buffer.allocUnsafe(Math.max(this.#buf.length * 2, this.#at + n));
+    this.#buf.copy(grown, 0, 0, this.#at);
+    this.#buf = grown;
+    this.#view = new DataView(grown.buffer, grown.byteOffset, grown.byteLength);
+  }
+
+  uint8(v: number): void {
+    this.#room(1);
+    this.#buf[this.#at++] = v;
+  }
+
+  uint16(v: number): void {
+    this.#room(2);
+    this.#view.setUint16(this.#at, v, true);
+    this.#at += 2;
+  }
+
+  uint32(v: number): void {
+    this.#room(4);
+    this.#view.setUint32(this.#at, v, true);
+    this.#at += 4;
+  }
+
+  /** An unsigned integer up to 2^53 - 1 (a JS number holds no more exactly). */
+  uint64(v: number): void {
+    this.#room(8);
+    this.#view.setUint32(this.#at, v >>> 0, true);
+    this.#view.setUint32(this.#at + 4, Math.floor(v / 4_294_967_296), true);
+    this.#at += 8;
+  }
+
+  int64(v: bigint): void {
+    this.#room(8);
+    this.#view.setBigInt64(this.#at, v, true);
+    this.#at += 8;
+  }
+
+  float64(v: number): void {
+    this.#room(8);
+    this.#view.setFloat64(this.#at, v, true);
+    this.#at += 8;
+  }
+
+  string(s: string): void {
+    // Most values are ASCII (names, labels, ids): copied byte by byte; the rest through utf8Write.
+    const n = s.length;
+    this.#room(n * 3 + 5);
+    const b = this.#buf;
+    const start = this.#at;
+    let i = 0;
+    if (n < 128) {
+      let at = start + 1;
+      for (; i < n; i++) {
+        const c = s.charCodeAt(i);
+        if (c > 127) break;
+        b[at++] = c;
+      }
+      if (i === n) {
+        b[start] = n;
+        this.#at = at;
+        return;
+      }
+    }
+    const len = Buffer.byteLength(s, 'utf8');
+    let at = start;
+    for (let v = len; ; ) {
+      if (v < 0x80) {
+        b[at++] = v;
+        break;
+      }
+      b[at++] = (v & 0x7f) | 0x80;
+      v >>>= 7;
+    }
+    this.#at = at + b.write(s, at, len, 'utf8');
+  }
+
+  /**
+   * 16 bytes in network order, from address text (an IPv4 address as its IPv4-mapped IPv6 form);
+   * false, and nothing written, when the text is no address.
+   */
+  ipv6(text: string): boolean {
+    const v4 = text.includes(':') ? -1 : parseIPv4(text);
+    if (v4 >= 0) {
+      WORDS[0] = 0;
+      WORDS[1] = 0;
+      WORDS[2] = 0xffff;
+      WORDS[3] = v4;
+    } else if (!parseIPv6(text, WORDS)) {
+      return false;
+    }
+    this.#room(16);
+    for (let k = 0; k < 4; k++) this.#view.setUint32(this.#at + 4 * k, WORDS[k]!, false);
+    this.#at += 16;
+    return true;
+  }
+}
+
+const WORDS = new Uint32Array(4);
+
+/** Writes one value of a column. */
+export type ValueWriter = (w: RowBinaryWriter, v: unknown, column: string) => void;
+
+function bad(column: string, type: string, v: unknown): StoreError {
+  return new StoreError('INVALID_ARGUMENT', `${column}: ${JSON.stringify(v)} is not a ${type}`);
+}
+
+function unsigned(bits: 8 | 16 | 32 | 64): ValueWriter {
+  const max = bits === 64 ? Number.MAX_SAFE_INTEGER : 2 ** bits - 1;
+  const type = `UInt${bits}`;
+  return (w, v, column) => {
+    if (typeof v !== 'number' || !Number.isInteger(v) || v < 0 || v > max) throw bad(column, type, v);
+    if (bits === 8) w.uint8(v);
+    else if (bits === 16) w.uint16(v);
+    else if (bits === 32) w.uint32(v);
+    else w.uint64(v);
+  };
+}
+
+/** DateTime64(9) holds Int64 nanoseconds; values outside 1900-01-01 .. 2262-04-11 are clamped. */
+const MAX_NS = 9_223_372_036_854_775_807n;
+const MIN_NS = -2_208_988_800_000_000_000n;
+const NS_TEXT = /^-?\d{1,30}$/;
+
+const WRITERS: Readonly<Record<string, ValueWriter>> = {
+  String: (w, v, column) => {
+    if (typeof v !== 'string') throw bad(column, 'String', v);
+    w.string(v);
+  },
+  Bool: (w, v, column) => {
+    if (typeof v !== 'boolean') throw bad(column, 'Bool', v);
+    w.uint8(v ? 1 : 0);
+  },
+  UInt8: unsigned(8),
+  UInt16: unsigned(16),
+  UInt32: unsigned(32),
+  UInt64: unsigned(64),
+  Float64: (w, v, column) => {
+    if (typeof v !== 'number') throw bad(column, 'Float64', v);
+    w.float64(v);
+  },
+  IPv6: (w, v, column) => {
+    if (typeof v !== 'string' || !w.ipv6(v)) throw bad(column, 'IP address', v);
+  },
+  // Nanoseconds since the epoch as decimal text (what the pipeline carries; a number would lose digits).
+  "DateTime64(9, 'UTC')": (w, v, column) => {
+    if (typeof v !== 'string' || !NS_TEXT.test(v)) throw bad(column, 'nanosecond timestamp', v);
+    let ns = BigInt(v);
+    if (ns > MAX_NS) ns = MAX_NS;
+    if (ns < MIN_NS) ns = MIN_NS;
+    w.int64(ns);
+  },
+};
+
+/**
+ * The writer of a column type: the types above, `Nullable(T)` of one, `LowCardinality(T)` of
+ * either. Throws for any other type (a new column needs its writer here).
+ */
+export function valueWriter(type: string): ValueWriter {
+  const low = /^LowCardinality\((.*)\)$/.exec(type);
+  if (low) return valueWriter(low[1]!);
+  const nullable = /^Nullable\((.*)\)$/.exec(type);
+  if (nullable) {
+    const inner = valueWriter(nullable[1]!);
+    return (w, v, column) => {
+      if (v === null || v === undefined) {
+        w.uint8(1);
+        return;
+      }
+      w.uint8(0);
+      inner(w, v, column);
+    };
+  }
+  const writer = WRITERS[type];
+  if (!writer) throw new Error(`RowBinary: no writer for the column type ${type}`);
+  return writer;
+}
+
+/**
+ * The type a RowBinary payload is read as: the column's type without LowCardinality (the same
+ * bytes). Read as plain String and converted on insert, 50,000 flows parse ~6x faster than read
+ * straight as LowCardinality(Nullable(String)) (measured on chDB 3.4: 43 ms against 254 ms).
+ */
+export function payloadType(type: string): string {
+  return type.replace(/LowCardinality\((.*)\)/g, '$1');
+}

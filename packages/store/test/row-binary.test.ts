@@ -1,0 +1,177 @@
+import assert from 'node:assert/strict';
+import { after, before, test } from 'node:test';
+import { internals } from '../src/client.ts';
+import { StoreError } from '../src/errors.ts';
+import { payloadType, RowBinaryWriter, valueWriter } from '../src/row-binary.ts';
+import { execForTest, openTestStore, queryForTest, type TestStore } from '../src/testing.ts';
+
+let store: TestStore;
+before(async () => {
+  store = await openTestStore();
+});
+after(async () => {
+  await store.cleanup();
+});
+
+const COLUMNS: [string, string][] = [
+  ['s', 'String'],
+  ['ls', 'LowCardinality(Nullable(String))'],
+  ['b', 'Bool'],
+  ['u8', 'UInt8'],
+  ['u16', 'Nullable(UInt16)'],
+  ['u32', 'UInt32'],
+  ['u64', 'UInt64'],
+  ['f', 'Nullable(Float64)'],
+  ['ip', 'IPv6'],
+  ['t', "DateTime64(9, 'UTC')"],
+];
+
+/** Writes rows with the store's writers, inserts them through chDB and reads them back as text. */
+async function roundTrip(table: string, rows: unknown[][]): Promise<Record<string, unknown>[]> {
+  await execForTest(
+    store,
+    `CREATE TABLE \`${store.database}\`.${table} (n UInt32, ${COLUMNS.map(([c, t]) => `${c} ${t}`).join(', ')}) ENGINE = MergeTree ORDER BY n`,
+  );
+  const writers = COLUMNS.map(([, type]) => valueWriter(type));
+  const w = new RowBinaryWriter(16); // small, so that it grows
+  rows.forEach((row, n) => {
+    w.uint32(n);
+    row.forEach((v, i) => {
+      writers[i]!(w, v, COLUMNS[i]![0]);
+    });
+  });
+  const structure = ['n UInt32', ...COLUMNS.map(([c, t]) => `${c} ${payloadType(t)}`)].join(', ');
+  const db = internals.get(store)!;
+  await db.insertBinary('test', table, ['n', ...COLUMNS.map(([c]) => c)], structure, w.bytes(), {
+    insert_deduplicate: 1,
+    insert_deduplication_token: `${table}-1`,
+  });
+  return queryForTest(
+    store,
+    `SELECT n, s, ls, b, u8, u16, u32, toString(u64) AS u64, f, toString(ip) AS ip, toString(t) AS t
+     FROM \`${store.database}\`.${table} ORDER BY n`,
+  );
+}
+
+test('RowBinary values read back as written: long and non-ASCII strings, nulls, extremes, addresses, clamped times', async () => {
+  const long = 'é'.repeat(200) + 'x'.repeat(20_000);
+  const back = await roundTrip('rb_values', [
+    ['', null, false, 0, null, 0, 0, null, '0.0.0.0', '0'],
+    [
+      long,
+      'L\'Haÿ-les-Roses "q" \\',
+      true,
+      255,
+      65535,
+      4294967295,
+      Number.MAX_SAFE_INTEGER,
+      -1.5e-300,
+      '2001:db8::1',
+      '1714564800999999999',
+    ],
+    ['x'.repeat(127), 'x'.repeat(128), true, 7, 0, 1, 4294967296, 0, '::ffff:192.0.2.1', '-1'],
+    ['a', 'b', false, 1, 2, 3, 4, 5, '::', '99999999999999999999'],
+    ['a', 'b', false, 1, 2, 3, 4, 5, 'fe80::1:2:3:4', '-99999999999999999999'],
+  ]);
+  assert.deepEqual(back, [
+    {
+      n: 0,
+      s: '',
+      ls: null,
+      b: false,
+      u8: 0,
+      u16: null,
+      u32: 0,
+      u64: '0',
+      f: null,
+      ip: '::ffff:0.0.0.0',
+      t: '1970-01-01 00:00:00.000000000',
+    },
+    {
+      n: 1,
+      s: long,
+      ls: 'L\'Haÿ-les-Roses "q" \\',
+      b: true,
+      u8: 255,
+      u16: 65535,
+      u32: 4294967295,
+      u64: String(Number.MAX_SAFE_INTEGER),
+      f: -1.5e-300,
+      ip: '2001:db8::1',
+      t: '2024-05-01 12:00:00.999999999',
+    },
+    {
+      n: 2,
+      s: 'x'.repeat(127),
+      ls: 'x'.repeat(128),
+      b: true,
+      u8: 7,
+      u16: 0,
+      u32: 1,
+      u64: '4294967296',
+      f: 0,
+      ip: '::ffff:192.0.2.1',
+      t: '1969-12-31 23:59:59.999999999',
+    },
+    // Times beyond DateTime64(9)'s range are clamped to its ends, as the text path does.
+    {
+      n: 3,
+      s: 'a',
+      ls: 'b',
+      b: false,
+      u8: 1,
+      u16: 2,
+      u32: 3,
+      u64: '4',
+      f: 5,
+      ip: '::',
+      t: '2262-04-11 23:47:16.854775807',
+    },
+    {
+      n: 4,
+      s: 'a',
+      ls: 'b',
+      b: false,
+      u8: 1,
+      u16: 2,
+      u32: 3,
+      u64: '4',
+      f: 5,
+      ip: 'fe80::1:2:3:4',
+      t: '1900-01-01 00:00:00.000000000',
+    },
+  ]);
+});
+
+test('a value that does not fit its column is refused before anything is written', () => {
+  const w = new RowBinaryWriter();
+  const cases: [string, unknown][] = [
+    ['UInt8', 256],
+    ['UInt16', -1],
+    ['UInt32', 1.5],
+    ['UInt64', 2 ** 53],
+    ['UInt64', '12'],
+    ['String', null],
+    ['Bool', 1],
+    ['Float64', '1'],
+    ['IPv6', '1.2.3'],
+    ['IPv6', '2001:db8::1::2'],
+    ['IPv6', 'example.com'],
+    ["DateTime64(9, 'UTC')", '12.5'],
+    ["DateTime64(9, 'UTC')", 12],
+  ];
+  for (const [type, value] of cases) {
+    assert.throws(
+      () => valueWriter(type)(w, value, 'col'),
+      (e: unknown) => e instanceof StoreError && e.code === 'INVALID_ARGUMENT' && e.message.startsWith('col'),
+      `${type} ${JSON.stringify(value)}`,
+    );
+  }
+  assert.throws(() => valueWriter('Array(String)'), /no writer for the column type Array\(String\)/);
+});
+
+test('payload types drop LowCardinality only', () => {
+  assert.equal(payloadType('LowCardinality(Nullable(String))'), 'Nullable(String)');
+  assert.equal(payloadType('LowCardinality(String)'), 'String');
+  assert.equal(payloadType("DateTime64(9, 'UTC')"), "DateTime64(9, 'UTC')");
+});

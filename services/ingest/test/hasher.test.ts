@@ -1,0 +1,28 @@
+import assert from 'node:assert/strict';
+import { createHash, randomBytes } from 'node:crypto';
+import { test } from 'node:test';
+import { localHasher, sha256Hasher } from '../src/hasher.ts';
+
+test('the hashing thread digests exactly the chunks fed, views of larger buffers included', async () => {
+  const whole = randomBytes(3 << 20);
+  const expected = createHash('sha256').update(whole).digest('hex');
+  for (const make of [sha256Hasher, localHasher]) {
+    const h = make();
+    // Uneven chunks, each a view into the middle of the same large buffer.
+    for (let at = 0; at < whole.length; ) {
+      const n = Math.min(whole.length - at, 1 + ((at * 7919) % 300_000));
+      h.update(whole.subarray(at, at + n));
+      at += n;
+    }
+    assert.equal(await h.digest(), expected, make.name);
+    // The chunks fed are left as they were (the thread gets copies).
+    assert.equal(createHash('sha256').update(whole).digest('hex'), expected);
+  }
+});
+
+test('an empty capture has the digest of nothing; a discarded hasher ends quietly', async () => {
+  assert.equal(await sha256Hasher().digest(), createHash('sha256').digest('hex'));
+  const h = sha256Hasher();
+  h.update(new Uint8Array([1, 2, 3]));
+  h.discard();
+});
