@@ -1,6 +1,13 @@
 import { existsSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { createGeoStage, type GeoConfig, geoConfigFromEnv } from '@capstream/geo';
+import {
+  createGeoStage,
+  type GeoConfig,
+  type GeoDatabase,
+  geoConfigFromEnv,
+  openGeoDatabase,
+  resolveGeoConfig,
+} from '@capstream/geo';
 import { CaptureArchive, createIngestStage, type IngestStage } from '@capstream/ingest';
 import { displaySourceOf, openSource, type SourceContext, UploadStore } from '@capstream/ingest/sources';
 import { createParserStage } from '@capstream/parser';
@@ -110,11 +117,32 @@ export async function startParserRole(ctx: RoleContext): Promise<Role> {
 export async function startWriterRole(
   ctx: RoleContext,
 ): Promise<Role & { store: Store; tracker: CaptureTracker }> {
-  const store = await openStore(storeConfigFromEnv(ctx.env, { dataDir: ctx.dataDir }));
-  const tracker = storeTracker(store, { persist: true });
   const { transport, log } = ctx;
   const geoFiles = Object.fromEntries(Object.entries(ctx.config.geo).filter(([, v]) => v !== undefined));
-  const geo: Stage = createGeoStage(geoConfigFromEnv(ctx.env, { ...geoFiles, ...ctx.geo }), {
+  const geoConfig = geoConfigFromEnv(ctx.env, { ...geoFiles, ...ctx.geo });
+  // Both take a few hundred ms (chDB's migrations; reading ~150 MB of databases): side by side.
+  const opening = performance.now();
+  const geoDb = openGeoDatabase(resolveGeoConfig(geoConfig)).then((db) => {
+    log.info({ sources: db.sources, ms: Math.round(performance.now() - opening) }, 'geo databases opened');
+    return db;
+  });
+  let store: Store;
+  try {
+    store = await openStore(storeConfigFromEnv(ctx.env, { dataDir: ctx.dataDir }));
+  } catch (e) {
+    await geoDb.catch(() => {});
+    throw e;
+  }
+  let db: GeoDatabase;
+  try {
+    db = await geoDb;
+  } catch (e) {
+    await store.close();
+    throw e;
+  }
+  const tracker = storeTracker(store, { persist: true });
+  const geo: Stage = createGeoStage(geoConfig, {
+    db,
     transport,
     flows: {
       async insert(rows, token) {

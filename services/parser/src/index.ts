@@ -50,6 +50,16 @@ interface OpenCapture {
 }
 
 function nsText([sec, nsec]: [number, number]): string {
+  // Twice per flow: plain text for the usual case (whole seconds after 1970, up to year ~2262).
+  if (
+    sec > 0 &&
+    sec < 9_000_000_000 &&
+    Number.isInteger(sec) &&
+    Number.isInteger(nsec) &&
+    nsec >= 0 &&
+    nsec < 1e9
+  )
+    return `${sec}${`${nsec + 1e9}`.slice(1)}`;
   return (BigInt(sec) * 1_000_000_000n + BigInt(nsec)).toString();
 }
 
