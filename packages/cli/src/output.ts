@@ -1,9 +1,12 @@
+const FLUSH_BYTES = 1 << 16;
+
 /**
  * Buffered stdout that respects backpressure: callers check `full` and await `drained()` between
  * input chunks, so memory stays bounded when the reader of our output is slow.
  */
 export class Output {
-  private buf: string[] = [];
+  /** Lines encoded straight into a buffer (joining strings first and encoding them after cost twice). */
+  private buf = Buffer.allocUnsafeSlow(FLUSH_BYTES + 4096);
   private size = 0;
   private waiting: Promise<void> | null = null;
   closed = false;
@@ -18,15 +21,21 @@ export class Output {
 
   line(s: string): void {
     if (this.closed) return;
-    this.buf.push(s);
-    this.size += s.length + 1;
-    if (this.size >= 1 << 16) this.flush();
+    // At most 3 bytes per UTF-16 unit, and the newline.
+    if (this.size + s.length * 3 + 1 > this.buf.length) {
+      this.flush();
+      if (s.length * 3 + 1 > this.buf.length) this.buf = Buffer.allocUnsafeSlow(s.length * 3 + 1);
+    }
+    this.size += this.buf.write(s, this.size);
+    this.buf[this.size++] = 10;
+    if (this.size >= FLUSH_BYTES) this.flush();
   }
 
   flush(): void {
-    if (this.buf.length === 0 || this.closed) return;
-    const ok = this.stream.write(`${this.buf.join('\n')}\n`);
-    this.buf = [];
+    if (this.size === 0 || this.closed) return;
+    // The stream keeps what it was given until written: the next lines go to a new buffer.
+    const ok = this.stream.write(this.buf.subarray(0, this.size));
+    this.buf = Buffer.allocUnsafeSlow(Math.max(FLUSH_BYTES + 4096, this.buf.length));
     this.size = 0;
     if (!ok && this.waiting === null) {
       this.waiting = new Promise((resolve) => this.stream.once('drain', resolve)).then(() => {
