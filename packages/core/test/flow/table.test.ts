@@ -1,5 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
+import { newPacketRecord } from '../../src/capture/packet.ts';
+import { FlowTable } from '../../src/flow/table.ts';
 import {
   be16,
   dnsHeader,
@@ -148,6 +150,36 @@ describe('flow table', () => {
     const { records, counters } = flowsOf(dgrams, { maxFlows: 4 });
     assert.equal(records.length, 10);
     assert.equal(counters.evicted_table_full, 6);
+  });
+
+  it('evicts the oldest flows first, 1% of the cap at a time, and stays linear far past the cap', {
+    timeout: 60_000,
+  }, () => {
+    // 600,000 UDP flows through a table at its default cap (300,000): evicting one flow at a time
+    // looked for the Map's first live entry past every slot deleted before it, minutes for this many.
+    const ended: number[] = [];
+    const table = new FlowTable((flow) => ended.push(flow.srcPort));
+    const packet = ipUdp({ src: client.ip, dst: server.ip, sport: 1, dport: 53 }, body('x'));
+    const rec = newPacketRecord();
+    rec.linkType = 101;
+    rec.capLen = packet.length;
+    rec.origLen = packet.length;
+    rec.tsSec = 1_700_000_000;
+    for (let i = 0; i < 600_000; i++) {
+      // Source address and port make each flow new (20 + 0..1 is the UDP source port).
+      packet[12] = 10;
+      packet[13] = (i >> 16) & 0xff;
+      packet[14] = (i >> 8) & 0xff;
+      packet[15] = i & 0xff;
+      packet[20] = (i >> 8) & 0xff;
+      packet[21] = i & 0xff;
+      rec.data = packet;
+      table.packet(rec);
+    }
+    // The first flows evicted are the first ones created, in order; each eviction is counted.
+    assert.deepEqual(ended.slice(0, 5), [0, 1, 2, 3, 4]);
+    assert.equal(table.counters.get('evicted_table_full'), ended.length);
+    assert.ok(ended.length >= 300_000 && ended.length < 303_000, `${ended.length} evicted`);
   });
 
   it('keeps reading DNS answers after the flow is labelled, and names later flows from them', () => {
