@@ -183,7 +183,9 @@ export class Segmenter implements UnitFormat {
       this.startOffset = abs;
     }
     if (this.len === 0 && this.runBuf === null) this.startOffset = abs;
-    if (buf !== this.chunk) {
+    const chunk = this.chunk;
+    // (The framer hands out units of the chunk through its own view of the same bytes.)
+    if (chunk === null || buf.buffer !== chunk.buffer || buf.byteOffset !== chunk.byteOffset) {
       // Assembled by the framer across two chunks, in a buffer it reuses: copied now.
       this.copyRun();
       this.append(buf.subarray(off, off + len));

@@ -9,7 +9,8 @@ function cut(bytes: Uint8Array, chunk: number, maxBytes: number, reuse = false):
   const out: CutSegment[] = [];
   const scratch = new Uint8Array(chunk);
   for (let o = 0; o < bytes.length; o += chunk) {
-    const piece = bytes.subarray(o, o + chunk);
+    // Buffers, as sources give them (the framer reads them through a view of its own).
+    const piece = Buffer.from(bytes.buffer, bytes.byteOffset + o, Math.min(chunk, bytes.length - o));
     if (!reuse) {
       out.push(...s.push(piece));
       continue;
