@@ -81,6 +81,72 @@ export class AsnTable {
     return this.entryAsn[entry];
   }
 
+  /** The layout of `toBytes`; a new layout takes a new number, and bytes of another are refused. */
+  static readonly BYTES_VERSION = 1;
+
+  /**
+   * The table as bytes, for a cache file (asn-cache.ts): a header of 7 uint32 (magic, layout,
+   * IPv4 ranges, IPv6 ranges, entries, overlaps, organisation bytes), the typed arrays as they are
+   * in memory (little-endian on the machines that write and read a cache), then the organisations
+   * as UTF-8 joined by newlines (a CSV row cannot hold one).
+   */
+  toBytes(): Buffer {
+    const orgs = Buffer.from(this.entryOrg.join('\n'), 'utf8');
+    const header = Uint32Array.of(
+      BYTES_MAGIC,
+      AsnTable.BYTES_VERSION,
+      this.v4Start.length,
+      this.v6Entry.length,
+      this.entryAsn.length,
+      this.overlaps,
+      orgs.length,
+    );
+    const arrays = [
+      header,
+      this.v4Start,
+      this.v4End,
+      this.v4Entry,
+      this.v6Range,
+      this.v6Entry,
+      this.entryAsn,
+    ];
+    return Buffer.concat([...arrays.map((a) => Buffer.from(a.buffer, a.byteOffset, a.byteLength)), orgs]);
+  }
+
+  /** A table from `toBytes`' bytes, or null when they are not a whole, consistent table of this layout. */
+  static fromBytes(bytes: Uint8Array): AsnTable | null {
+    const HEADER = 7 * 4;
+    if (bytes.length < HEADER) return null;
+    // Copies, aligned (a file's bytes may start anywhere in their buffer).
+    const words = (at: number, n: number): Uint32Array =>
+      new Uint32Array(bytes.buffer.slice(bytes.byteOffset + at, bytes.byteOffset + at + 4 * n));
+    const [magic, version, n4, n6, ne, overlaps, orgBytes] = words(0, 7);
+    if (magic !== BYTES_MAGIC || version !== AsnTable.BYTES_VERSION) return null;
+    if (bytes.length !== HEADER + 4 * (3 * n4 + 9 * n6 + ne) + orgBytes) return null;
+    let at = HEADER;
+    const take = (n: number): Uint32Array => {
+      const a = words(at, n);
+      at += 4 * n;
+      return a;
+    };
+    const v4Start = take(n4);
+    const v4End = take(n4);
+    const v4Entry = take(n4);
+    const v6Range = take(8 * n6);
+    const v6Entry = take(n6);
+    const entryAsn = take(ne);
+    const orgs =
+      ne === 0
+        ? []
+        : Buffer.from(bytes.buffer, bytes.byteOffset + at, orgBytes)
+            .toString('utf8')
+            .split('\n');
+    if (orgs.length !== ne) return null;
+    for (const e of v4Entry) if (e >= ne) return null;
+    for (const e of v6Entry) if (e >= ne) return null;
+    return new AsnTable(v4Start, v4End, v4Entry, v6Range, v6Entry, entryAsn, orgs, overlaps);
+  }
+
   org(entry: number): string | null {
     return this.entryOrg[entry] || null;
   }
@@ -103,6 +169,9 @@ export class AsnTable {
     );
   }
 }
+
+/** "ASN1", first in a table's bytes. */
+const BYTES_MAGIC = 0x314e5341;
 
 async function read(path: string): Promise<Buffer> {
   try {

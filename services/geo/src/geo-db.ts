@@ -2,6 +2,7 @@ import { createRequire } from 'node:module';
 import { formatIPv4 } from '@capstream/core/ip-words';
 import type { AddressScope, GeoInfo } from '@capstream/pipeline';
 import type { Reader, Response } from 'maxmind';
+import { loadAsnTable } from './asn-cache.ts';
 import { AsnTable } from './asn-table.ts';
 import {
   DBIP_ATTRIBUTION,
@@ -102,7 +103,7 @@ export async function openGeoDatabase(
   const asnP: Promise<MmdbPair | AsnTable> =
     config.asnDb !== null
       ? openMmdb(config.asnDb, 'asn', 'asnDb').then(single)
-      : AsnTable.load(defaults.asnV4Csv, defaults.asnV6Csv);
+      : loadAsnTable(defaults.asnV4Csv, defaults.asnV6Csv);
   const [city, country, asn] = await Promise.all([cityP, countryP, asnP]);
 
   if (config.cityDb === null) credits.add(DBIP_ATTRIBUTION);

@@ -1,11 +1,12 @@
 import assert from 'node:assert/strict';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { parseIPv4, parseIPv6 } from '@capstream/core/ip-words';
 import type { GeoInfo } from '@capstream/pipeline';
 import { Reader, type Response } from 'maxmind';
+import { loadAsnTable } from '../src/asn-cache.ts';
 import { AsnTable } from '../src/asn-table.ts';
 import {
   DBIP_ATTRIBUTION,
@@ -215,6 +216,80 @@ describe('AsnTable', () => {
       );
       writeFileSync(v4, '1.0.0.0,1.0.0.999,1,A\n');
       await assert.rejects(AsnTable.load(v4, v6), (e: GeoError) => e.code === 'BAD_ASN_DATA');
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
+
+describe('the ASN table cache', () => {
+  it('reads back from its bytes the same table; refuses bytes cut, changed or of another layout', async () => {
+    const paths = defaultDatabasePaths();
+    const table = await AsnTable.load(paths.asnV4Csv, paths.asnV6Csv);
+    const bytes = table.toBytes();
+    // At an odd offset in a larger buffer, as a file read may be.
+    const framed = new Uint8Array(bytes.length + 3);
+    framed.set(bytes, 1);
+    const back = AsnTable.fromBytes(framed.subarray(1, 1 + bytes.length));
+    assert.ok(back);
+    assert.deepEqual(back.ranges, table.ranges);
+    assert.equal(back.overlaps, table.overlaps);
+    assert.ok(back.toBytes().equals(bytes));
+    const w = new Uint32Array(4);
+    for (const ip of ['1.0.0.0', '8.8.8.8', '1.0.1.0', '255.255.255.255']) {
+      const e = table.find4(parseIPv4(ip));
+      assert.equal(back.find4(parseIPv4(ip)), e, ip);
+      if (e >= 0) assert.equal(back.org(e), table.org(e));
+    }
+    parseIPv6('2001:4860::', w);
+    assert.equal(back.asn(back.find6(w)), 15169);
+
+    assert.equal(AsnTable.fromBytes(bytes.subarray(0, bytes.length - 1)), null, 'cut');
+    assert.equal(AsnTable.fromBytes(new Uint8Array(10)), null, 'too short');
+    const other = Buffer.from(bytes);
+    other.writeUInt32LE(AsnTable.BYTES_VERSION + 1, 4);
+    assert.equal(AsnTable.fromBytes(other), null, 'another layout');
+    const badEntry = Buffer.from(bytes);
+    badEntry.writeUInt32LE(0xffffffff, 28 + 2 * 4 * table.ranges.v4);
+    assert.equal(AsnTable.fromBytes(badEntry), null, 'an entry out of range');
+  });
+
+  it('is written on the first load, read on the next, and rebuilt when it is broken', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'geo-asn-cache-'));
+    try {
+      const v4 = join(dir, 'v4.csv');
+      const v6 = join(dir, 'v6.csv');
+      writeFileSync(v4, '1.0.0.0,1.0.0.255,13335,"Cloudflare, Inc."\n');
+      writeFileSync(v6, '2001:4860::,2001:4860:ffff:ffff:ffff:ffff:ffff:ffff,15169,Google LLC\n');
+      const cacheDir = join(dir, 'cache');
+      const first = await loadAsnTable(v4, v6, cacheDir);
+      const [file] = readdirSync(cacheDir);
+      assert.match(file!, /^asn-table-[0-9a-f]{16}\.bin$/);
+      assert.ok(readFileSync(join(cacheDir, file!)).equals(first.toBytes()));
+      // Read from the cache, with the same answers.
+      const again = await loadAsnTable(v4, v6, cacheDir);
+      assert.equal(again.org(again.find4(parseIPv4('1.0.0.7'))), 'Cloudflare, Inc.');
+      // A broken cache file is parsed around and replaced.
+      writeFileSync(join(cacheDir, file!), 'not a table');
+      const rebuilt = await loadAsnTable(v4, v6, cacheDir);
+      assert.equal(rebuilt.asn(rebuilt.find4(parseIPv4('1.0.0.7'))), 13335);
+      assert.ok(readFileSync(join(cacheDir, file!)).equals(first.toBytes()));
+      // Changed CSV files get a cache file of their own.
+      writeFileSync(
+        v4,
+        '1.0.0.0,1.0.0.255,64512,Private use, renamed\n'.replace(
+          'Private use, renamed',
+          '"Private use, renamed"',
+        ),
+      );
+      const changed = await loadAsnTable(v4, v6, cacheDir);
+      assert.equal(changed.asn(changed.find4(parseIPv4('1.0.0.7'))), 64512);
+      assert.equal(readdirSync(cacheDir).length, 2);
+      // No cache directory that can be written: loads all the same.
+      const blocked = join(dir, 'a-file');
+      writeFileSync(blocked, '');
+      const uncached = await loadAsnTable(v4, v6, join(blocked, 'cache'));
+      assert.equal(uncached.asn(uncached.find4(parseIPv4('1.0.0.7'))), 64512);
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
