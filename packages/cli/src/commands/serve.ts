@@ -14,6 +14,7 @@ import {
   failpointAsync,
   KafkaTransport,
   kafkaCrc32c,
+  kafkaGroupingPatched,
   type Logger,
 } from '@capstream/pipeline';
 import { Registry } from 'prom-client';
@@ -157,7 +158,16 @@ export async function serveCommand(roleText: string, opts: ServeOptions): Promis
     throw e;
   }
 
-  log.info({ roles, brokers, url: front.url, kafkaCrc32c: kafkaCrc32c() }, 'service started');
+  log.info(
+    {
+      roles,
+      brokers,
+      url: front.url,
+      kafkaCrc32c: kafkaCrc32c(),
+      kafkaGroupingPatched: kafkaGroupingPatched(),
+    },
+    'service started',
+  );
   // Listening for SIGTERM before saying ready: a supervisor that stops us the moment it reads the
   // line would otherwise kill the process outright (seen in a test, about one time in four).
   const stopped = untilStopped();
