@@ -11,21 +11,19 @@
  * - A message that does not decode goes to the dead-letter topic with its reason and is committed
  *   past (once everything before it is committed), so the partition goes on.
  */
-// Before kafkajs: it swaps kafkajs's CRC-32C for a native one (and its encoder's growth).
-import './kafkajs-speedups.ts';
-import {
-  CompressionTypes,
-  type Consumer,
-  type ConsumerConfig,
-  type EachBatchPayload,
-  Kafka,
-  type KafkaConfig,
-  logLevel,
-  type Producer,
+import type {
+  Consumer,
+  ConsumerConfig,
+  EachBatchPayload,
+  Kafka as KafkaClient,
+  KafkaConfig,
+  Producer,
 } from 'kafkajs';
 import type { Registry } from 'prom-client';
 import { type Codec, CodecError, codecFor, type DeadLetter, jsonCodec } from './codec.ts';
 import { type KafkaMetrics, kafkaMetrics } from './kafka-metrics.ts';
+// kafkajs with its CRC-32C, encoder growth and producer grouping patched (see there).
+import { kafkajs } from './kafkajs-speedups.ts';
 import { TOPICS } from './topics.ts';
 import {
   type ConsumerContext,
@@ -81,6 +79,8 @@ const DEFAULTS: Omit<KafkaTransportOptions, 'brokers'> = {
 /** Most value bytes (before compression) in one produce call: under the broker's default 1 MiB batch limit. */
 const MAX_SEND_BYTES = 768 * 1024;
 
+const { CompressionTypes, Kafka, logLevel } = kafkajs;
+
 const COMPRESSION = { none: CompressionTypes.None, gzip: CompressionTypes.GZIP } as const;
 
 /** Per partition, within one consumer session. */
@@ -93,7 +93,7 @@ interface PartitionState {
 
 export class KafkaTransport implements Transport {
   readonly options: KafkaTransportOptions;
-  private readonly kafka: Kafka;
+  private readonly kafka: KafkaClient;
   private producer: Producer | undefined;
   private producerReady: Promise<Producer> | undefined;
   private readonly consumers = new Set<Consumer>();

@@ -97,6 +97,14 @@ try {
   // Another kafkajs layout: its own encoder stays.
 }
 
+/**
+ * kafkajs itself, loaded after the patches above. Modules that use kafkajs get it from here rather
+ * than with `import ... from 'kafkajs'`: a bundler hoists such an import above the code of the
+ * modules merged into its chunk, so kafkajs (and the modules it requires as it loads, such as the
+ * producer's grouping) would be loaded before this module could put its replacements in place.
+ */
+export const kafkajs = require('kafkajs') as typeof import('kafkajs');
+
 /** Whether kafkajs's producer groups messages with the linear replacement above. */
 export function kafkaGroupingPatched(): boolean {
   return groupPath !== null && require.cache[groupPath]?.exports === groupMessagesPerPartition;

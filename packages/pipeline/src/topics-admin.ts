@@ -3,10 +3,12 @@
  * Idempotent: topics that exist are left alone (a partition count lower than wanted is reported,
  * never changed here: adding partitions moves keys). Never relies on broker auto-creation.
  */
-// Before kafkajs: it swaps kafkajs's CRC-32C for a native one (and its encoder's growth).
-import './kafkajs-speedups.ts';
-import { type Admin, Kafka, logLevel } from 'kafkajs';
+import type { Admin } from 'kafkajs';
+// kafkajs with its CRC-32C, encoder growth and producer grouping patched (see there).
+import { kafkajs } from './kafkajs-speedups.ts';
 import { TOPICS } from './topics.ts';
+
+const { Kafka, logLevel } = kafkajs;
 
 export interface TopicSpec {
   topic: string;
