@@ -21,21 +21,35 @@ import { createRequire, Module } from 'node:module';
 
 const require = createRequire(import.meta.url);
 
+/**
+ * Puts `exports` in the CommonJS cache as kafkajs's module `path` (resolved), unless it is loaded
+ * already; returns the resolved path, or null when kafkajs has no such module.
+ */
+function replaceModule(path: string, exports: unknown): string | null {
+  let resolved: string;
+  try {
+    resolved = require.resolve(path);
+  } catch {
+    return null;
+  }
+  if (require.cache[resolved] === undefined) {
+    const m = new Module(resolved);
+    m.filename = resolved;
+    m.loaded = true;
+    m.exports = exports;
+    require.cache[resolved] = m;
+  }
+  return resolved;
+}
+
 let crcPath: string | null = null;
 let native: ((buffer: Buffer) => number) | null = null;
 try {
-  crcPath = require.resolve('kafkajs/src/protocol/recordBatch/crc32C/index.js');
   const { crc32c } = require('@node-rs/crc32') as { crc32c: (input: Buffer) => number };
-  if (require.cache[crcPath] === undefined) {
-    native = (buffer) => crc32c(buffer) >>> 0;
-    const m = new Module(crcPath);
-    m.filename = crcPath;
-    m.loaded = true;
-    m.exports = native;
-    require.cache[crcPath] = m;
-  }
+  native = (buffer) => crc32c(buffer) >>> 0;
+  crcPath = replaceModule('kafkajs/src/protocol/recordBatch/crc32C/index.js', native);
 } catch {
-  // No native build for this platform (or another kafkajs layout): kafkajs's own CRC stays.
+  // No native build for this platform: kafkajs's own CRC stays.
 }
 
 interface KafkaEncoder {
@@ -66,19 +80,10 @@ export function groupMessagesPerPartition({
   return result;
 }
 
-let groupPath: string | null = null;
-try {
-  groupPath = require.resolve('kafkajs/src/producer/groupMessagesPerPartition.js');
-  if (require.cache[groupPath] === undefined) {
-    const m = new Module(groupPath);
-    m.filename = groupPath;
-    m.loaded = true;
-    m.exports = groupMessagesPerPartition;
-    require.cache[groupPath] = m;
-  }
-} catch {
-  // Another kafkajs layout: its own stays.
-}
+const groupPath = replaceModule(
+  'kafkajs/src/producer/groupMessagesPerPartition.js',
+  groupMessagesPerPartition,
+);
 
 try {
   const Encoder = require('kafkajs/src/protocol/encoder.js') as { prototype: KafkaEncoder };
