@@ -75,7 +75,9 @@ export function groupMessagesPerPartition({
   const result: Record<number, unknown[]> = {};
   for (const message of messages) {
     const partition = partitioner({ topic, partitionMetadata, message });
-    (result[partition] ??= []).push(message);
+    const list = result[partition];
+    if (list === undefined) result[partition] = [message];
+    else list.push(message);
   }
   return result;
 }
