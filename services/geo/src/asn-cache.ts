@@ -1,8 +1,8 @@
 import { createHash } from 'node:crypto';
-import { mkdirSync, renameSync, statSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readdirSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { endianness } from 'node:os';
-import { dirname, join } from 'node:path';
+import { basename, dirname, join } from 'node:path';
 import { AsnTable } from './asn-table.ts';
 
 /**
@@ -31,6 +31,11 @@ export async function loadAsnTable(
       const tmp = `${file}.${process.pid}.tmp`;
       writeFileSync(tmp, table.toBytes());
       renameSync(tmp, file);
+      // Tables of CSV files this installation no longer has (an upgraded package).
+      for (const name of readdirSync(dirname(file))) {
+        if (/^asn-table-[0-9a-f]+\.bin$/.test(name) && name !== basename(file))
+          rmSync(join(dirname(file), name), { force: true });
+      }
     } catch {
       // Not writable here: every start parses the CSV files, as without a cache.
     }
