@@ -41,7 +41,10 @@ parentPort.postMessage(hash.digest('hex'));
  * per GB, mostly in fresh pages). It waits for a slot only when the worker is 8 MiB behind.
  * Falls back to hashing in this thread when no worker can be started.
  */
-export function sha256Hasher(): Hasher {
+export function sha256Hasher(options: { stallMs?: number } = {}): Hasher {
+  // A worker that takes no chunk for this long is given up on (the capture goes on, without a
+  // hash): the main thread waits for it synchronously, so it must never wait forever.
+  const stallMs = options.stallMs ?? 10_000;
   const control = new Int32Array(new SharedArrayBuffer(4 * SLOTS));
   const lengths = new Int32Array(new SharedArrayBuffer(4 * SLOTS));
   const data = new SharedArrayBuffer(SLOTS * SLOT_BYTES);
@@ -60,23 +63,30 @@ export function sha256Hasher(): Hasher {
   let next = 0;
   let failed: Error | null = null;
   worker.on('error', (e) => {
-    failed = e;
+    failed ??= e;
   });
-  /** The next slot, once the worker has freed it. */
+  /** The next slot, once the worker has freed it; -1 when it stopped taking chunks. */
   const slot = (): number => {
     const i = next;
-    next = (next + 1) % SLOTS;
+    const deadline = Date.now() + stallMs;
     while (Atomics.load(control, i) !== FREE) {
-      if (failed) throw failed;
-      Atomics.wait(control, i, FULL, 1000);
+      // (No event is delivered while this thread waits: a dead worker shows only as silence.)
+      if (failed !== null || Date.now() > deadline) {
+        failed ??= new Error(`the hashing thread took no data for ${stallMs} ms`);
+        void worker.terminate();
+        return -1;
+      }
+      Atomics.wait(control, i, FULL, Math.min(100, stallMs));
     }
+    next = (next + 1) % SLOTS;
     return i;
   };
   return {
     update(chunk) {
-      for (let at = 0; at < chunk.length; at += SLOT_BYTES) {
+      for (let at = 0; at < chunk.length && failed === null; at += SLOT_BYTES) {
         const piece = chunk.subarray(at, at + SLOT_BYTES);
         const i = slot();
+        if (i < 0) return;
         bytes.set(piece, i * SLOT_BYTES);
         lengths[i] = piece.length;
         Atomics.store(control, i, FULL);
@@ -93,6 +103,10 @@ export function sha256Hasher(): Hasher {
         worker.once('error', reject);
         worker.once('exit', (code) => reject(new Error(`the hashing thread exited (${code})`)));
         const i = slot();
+        if (i < 0) {
+          reject(failed);
+          return;
+        }
         Atomics.store(control, i, END);
         Atomics.notify(control, i);
       }).finally(() => {

@@ -26,3 +26,12 @@ test('an empty capture has the digest of nothing; a discarded hasher ends quietl
   h.update(new Uint8Array([1, 2, 3]));
   h.discard();
 });
+
+test('a hashing thread that stops taking chunks is given up on: no hang, no hash, no exception', async () => {
+  const h = sha256Hasher({ stallMs: 200 });
+  h.discard(); // the thread is gone; the ring (8 slots) fills, then the next chunk would wait
+  const started = Date.now();
+  for (let i = 0; i < 20; i++) h.update(new Uint8Array(1 << 20));
+  assert.ok(Date.now() - started < 5_000, `${Date.now() - started} ms`);
+  await assert.rejects(h.digest(), /took no data|exited/);
+});
