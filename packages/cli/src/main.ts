@@ -29,7 +29,7 @@ function program(result: RunResult): Command {
     .addOption(new Option('-f, --format <format>', 'output format').choices(FLOW_FORMATS).default('jsonl'))
     .option('--udp-timeout <seconds>', 'idle time that ends a UDP, ICMP or other port-less flow', '60')
     .option('--tcp-timeout <seconds>', 'idle time that ends an open TCP connection', '300')
-    .option('--max-flows <n>', 'most flows tracked at once; the oldest end early beyond it', '300000')
+    .option('--max-flows <n>', 'most flows tracked at once; at the cap the oldest 1% end early', '300000')
     .option('--no-inspect', 'skip application-protocol labelling (faster, app is always unknown)')
     .addHelpText(
       'after',

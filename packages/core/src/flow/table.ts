@@ -19,7 +19,7 @@ export interface FlowTableOptions {
   tcpCloseSec: number;
   /** Emit still-active flows that changed every this many seconds of capture time; 0 = only at the end. */
   activeFlushSec: number;
-  /** Flow-state cap; beyond it the oldest flow is ended early (counted as evicted_table_full). */
+  /** Flow-state cap; when it is reached the oldest 1% of flows are ended early (each counted as evicted_table_full). */
   maxFlows: number;
   /** Label application protocols and learn names (off only for measuring the bare decoder). */
   inspect: boolean;
