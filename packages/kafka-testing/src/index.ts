@@ -167,7 +167,18 @@ class LocalBroker {
       stop: () => this.stop(),
       restart: async () => {
         await this.stop();
-        await this.launch();
+        try {
+          await this.launch();
+        } catch (err) {
+          // Not serving again in time (see launch): once more, from a clean stop.
+          this.record(
+            Buffer.from(
+              `kafka-testing: restart failed, trying again: ${(err as Error).message.split('\n')[0]}`,
+            ),
+          );
+          await this.stop();
+          await this.launch();
+        }
       },
       kill: () => {
         this.child?.kill('SIGKILL');
@@ -324,7 +335,14 @@ class LocalBroker {
           exitInfo = `127.0.0.1:${this.port} answers as cluster ${clusterId}, not this broker's ${this.clusterId()}: the port was taken while the broker was stopped`;
           break;
         }
-        return;
+        // Answering is not serving: a restarted broker answers metadata before the controller has
+        // taken its registration back (fenced, its partitions have no leader), and one that is
+        // never unfenced shuts down a minute later, leaving clients refused. Ready means every
+        // partition it holds has a leader again.
+        const { topics } = await admin.fetchTopicMetadata();
+        const leaderless = topics.flatMap((t) => t.partitions.filter((p) => p.leader < 0).map(() => t.name));
+        if (leaderless.length === 0) return;
+        lastError = `partitions without a leader yet (${leaderless.slice(0, 3).join(', ')}...)`;
       } catch (err) {
         lastError = err instanceof Error ? err.message : String(err);
       } finally {
