@@ -5,7 +5,7 @@ import {
   type GeoConfig,
   type GeoDatabase,
   geoConfigFromEnv,
-  openGeoDatabase,
+  openGeoDatabaseLogged,
   resolveGeoConfig,
 } from '@capstream/geo';
 import { CaptureArchive, createIngestStage, type IngestStage } from '@capstream/ingest';
@@ -121,11 +121,7 @@ export async function startWriterRole(
   const geoFiles = Object.fromEntries(Object.entries(ctx.config.geo).filter(([, v]) => v !== undefined));
   const geoConfig = geoConfigFromEnv(ctx.env, { ...geoFiles, ...ctx.geo });
   // Both take a few hundred ms (chDB's migrations; reading ~150 MB of databases): side by side.
-  const opening = performance.now();
-  const geoDb = openGeoDatabase(resolveGeoConfig(geoConfig)).then((db) => {
-    log.info({ sources: db.sources, ms: Math.round(performance.now() - opening) }, 'geo databases opened');
-    return db;
-  });
+  const geoDb = openGeoDatabaseLogged(resolveGeoConfig(geoConfig), log.child({ stage: 'geo' }));
   let store: Store;
   try {
     store = await openStore(storeConfigFromEnv(ctx.env, { dataDir: ctx.dataDir }));

@@ -27,8 +27,7 @@ export function nsToDateTime64(ns: string | bigint): string {
   } catch {
     throw new StoreError('INVALID_ARGUMENT', `not a nanosecond timestamp: ${JSON.stringify(ns)}`);
   }
-  if (n > MAX_NS) n = MAX_NS;
-  if (n < MIN_NS) n = MIN_NS;
+  n = clampNs(n);
   let sec = n / NS_PER_S;
   let frac = n % NS_PER_S;
   if (frac < 0n) {
@@ -36,6 +35,11 @@ export function nsToDateTime64(ns: string | bigint): string {
     sec -= 1n;
   }
   return `${secondText(sec.toString())}.${frac.toString().padStart(9, '0')}`;
+}
+
+/** Nanoseconds clamped to what DateTime64(9) holds (a hostile capture can claim any time). */
+export function clampNs(n: bigint): bigint {
+  return n > MAX_NS ? MAX_NS : n < MIN_NS ? MIN_NS : n;
 }
 
 const DIGITS = /^\d+$/;

@@ -1,4 +1,5 @@
 import { parseIPv4, parseIPv6 } from '@capstream/core/ip-words';
+import { clampNs } from './convert.ts';
 import { StoreError } from './errors.ts';
 
 // ClickHouse's RowBinary format (https://clickhouse.com/docs/interfaces/formats/RowBinary), written
@@ -143,9 +144,6 @@ function unsigned(bits: 8 | 16 | 32 | 64): ValueWriter {
   };
 }
 
-/** DateTime64(9) holds Int64 nanoseconds; values outside 1900-01-01 .. 2262-04-11 are clamped. */
-const MAX_NS = 9_223_372_036_854_775_807n;
-const MIN_NS = -2_208_988_800_000_000_000n;
 const NS_TEXT = /^-?\d{1,30}$/;
 
 const WRITERS: Readonly<Record<string, ValueWriter>> = {
@@ -168,13 +166,11 @@ const WRITERS: Readonly<Record<string, ValueWriter>> = {
   IPv6: (w, v, column) => {
     if (typeof v !== 'string' || !w.ipv6(v)) throw bad(column, 'IP address', v);
   },
-  // Nanoseconds since the epoch as decimal text (what the pipeline carries; a number would lose digits).
+  // Nanoseconds since the epoch as decimal text (what the pipeline carries; a number would lose
+  // digits), clamped to DateTime64(9)'s range as the text path does.
   "DateTime64(9, 'UTC')": (w, v, column) => {
     if (typeof v !== 'string' || !NS_TEXT.test(v)) throw bad(column, 'nanosecond timestamp', v);
-    let ns = BigInt(v);
-    if (ns > MAX_NS) ns = MAX_NS;
-    if (ns < MIN_NS) ns = MIN_NS;
-    w.int64(ns);
+    w.int64(clampNs(BigInt(v)));
   },
 };
 

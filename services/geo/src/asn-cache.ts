@@ -46,7 +46,7 @@ export async function loadAsnTable(
 /** `node_modules/.cache/capstream` beside the package holding the CSV files; null on a big-endian machine. */
 function defaultCacheDir(csv: string): string | null {
   if (endianness() !== 'LE') return null;
-  const marker = `${join('node_modules', '@ip-location-db')}`;
+  const marker = join('node_modules', '@ip-location-db');
   const at = csv.lastIndexOf(marker);
   return at < 0 ? null : join(csv.slice(0, at), 'node_modules', '.cache', 'capstream');
 }

@@ -312,14 +312,7 @@ export function createGeoStage(settings: Partial<GeoConfig>, deps: GeoDeps): Geo
     async start() {
       if (sub !== null) return;
       config = resolveGeoConfig(settings);
-      if (db === null) {
-        const started = performance.now();
-        db = await openGeoDatabase(config);
-        log.info(
-          { sources: db.sources, ms: Math.round(performance.now() - started) },
-          'geo databases opened',
-        );
-      }
+      db ??= await openGeoDatabaseLogged(config, log);
       stopping = false;
       abort = new AbortController();
       partitions = new Map();
@@ -359,6 +352,14 @@ function countUpTo(pending: readonly Delivery<unknown>[], n: number, offset: num
     else hi = mid;
   }
   return lo;
+}
+
+/** Opens the databases the configuration names (openGeoDatabase) and logs what and how long. */
+export async function openGeoDatabaseLogged(config: GeoConfig, log: Logger): Promise<GeoDatabase> {
+  const started = performance.now();
+  const db = await openGeoDatabase(config);
+  log.info({ sources: db.sources, ms: Math.round(performance.now() - started) }, 'geo databases opened');
+  return db;
 }
 
 function sleep(ms: number, signal: AbortSignal): Promise<void> {

@@ -222,15 +222,18 @@ export class Segmenter implements UnitFormat {
   private cut(): void {
     this.copyRun();
     if (this.len === 0) return;
-    // The filled buffer becomes the segment's (a view of it, no copy); the next records go to a new one.
+    // A filled buffer becomes the segment's (a view of it, no copy) and the next records go to a
+    // new one; a small segment (a live stream's periodic cut) gets a copy of its own instead of
+    // holding a whole buffer while it waits in the transport.
+    const filled = this.len >= this.buf.length / 2;
     this.out.push({
       seq: this.seq++,
       offset: this.startOffset,
       header: this.header,
-      records: this.buf.subarray(0, this.len),
+      records: filled ? this.buf.subarray(0, this.len) : new Uint8Array(this.buf.subarray(0, this.len)),
       packets: this.packets,
     });
-    this.buf = Buffer.allocUnsafeSlow(this.options.maxBytes);
+    if (filled) this.buf = Buffer.allocUnsafeSlow(this.options.maxBytes);
     this.startOffset += this.len;
     this.len = 0;
     this.packets = 0;
