@@ -1,3 +1,4 @@
+import type { PacketRecord } from './capture/packet.ts';
 import type { CaptureLayout } from './capture/reader.ts';
 import { type ReadOptions, readCapture } from './capture/stream.ts';
 import type { CaptureError } from './errors.ts';
@@ -48,28 +49,11 @@ export async function analyzeCapture(
     if (final) flows++;
     onFlow(flow, final, layout?.precision ?? 6);
   }, opts.flow);
-  let bytesCaptured = 0;
-  let bytesOnWire = 0;
-  let packetsCut = 0;
-  let firstSec: number | null = null;
-  let firstNsec = 0;
-  let lastSec: number | null = null;
-  let lastNsec = 0;
+  const span = new CaptureSpan();
   const result = await readCapture(
     source,
     (p) => {
-      if (firstSec === null) {
-        firstSec = p.tsSec;
-        firstNsec = p.tsNsec;
-        lastSec = p.tsSec;
-      }
-      if (p.tsSec > lastSec! || (p.tsSec === lastSec && p.tsNsec > lastNsec)) {
-        lastSec = p.tsSec;
-        lastNsec = p.tsNsec;
-      }
-      bytesCaptured += p.capLen;
-      bytesOnWire += p.origLen;
-      if (p.capLen < p.origLen) packetsCut++;
+      span.add(p);
       table.packet(p);
     },
     {
@@ -90,15 +74,46 @@ export async function analyzeCapture(
     sha256: result.sha256,
     packets: table.packets,
     ipPackets: table.ipPackets,
-    bytesCaptured,
-    bytesOnWire,
-    packetsCut,
-    firstSec,
-    firstNsec,
-    lastSec,
-    lastNsec,
+    bytesCaptured: span.bytesCaptured,
+    bytesOnWire: span.bytesOnWire,
+    packetsCut: span.packetsCut,
+    firstSec: span.packets === 0 ? null : span.firstSec,
+    firstNsec: span.firstNsec,
+    lastSec: span.packets === 0 ? null : span.lastSec,
+    lastNsec: span.lastNsec,
     flows,
     counters,
     error: result.error,
   };
+}
+
+/**
+ * A capture's totals and time span, kept in an object's fields: as variables of the closure that
+ * reads packets, every update of a value past 2^30 (byte totals, Unix seconds) allocated a new
+ * number, three per packet.
+ */
+class CaptureSpan {
+  packets = 0;
+  bytesCaptured = 0;
+  bytesOnWire = 0;
+  packetsCut = 0;
+  firstSec = 0;
+  firstNsec = 0;
+  lastSec = 0;
+  lastNsec = 0;
+
+  add(p: PacketRecord): void {
+    if (this.packets++ === 0) {
+      this.firstSec = p.tsSec;
+      this.firstNsec = p.tsNsec;
+      this.lastSec = p.tsSec;
+    }
+    if (p.tsSec > this.lastSec || (p.tsSec === this.lastSec && p.tsNsec > this.lastNsec)) {
+      this.lastSec = p.tsSec;
+      this.lastNsec = p.tsNsec;
+    }
+    this.bytesCaptured += p.capLen;
+    this.bytesOnWire += p.origLen;
+    if (p.capLen < p.origLen) this.packetsCut++;
+  }
 }

@@ -10,6 +10,8 @@ export interface DnsRecord {
   type: 'A' | 'AAAA' | 'CNAME';
   value: string;
   ttl: number;
+  /** An A record's address as an unsigned 32-bit number (what the passive DNS indexes); else -1. */
+  addr4: number;
 }
 
 const HEADER_LEN = 12;
@@ -228,12 +230,12 @@ export function parseDnsAnswers(
     p = rdEnd;
     if (cls !== 1) continue;
     if (type === TYPE_A && rdEnd - rdStart === 4) {
-      onRecord({ name, type: 'A', value: formatIPv4(b, rdStart), ttl });
+      onRecord({ name, type: 'A', value: formatIPv4(b, rdStart), ttl, addr4: u32(b, rdStart) });
     } else if (type === TYPE_AAAA && rdEnd - rdStart === 16) {
-      onRecord({ name, type: 'AAAA', value: formatIPv6(b, rdStart), ttl });
+      onRecord({ name, type: 'AAAA', value: formatIPv6(b, rdStart), ttl, addr4: -1 });
     } else if (type === TYPE_CNAME) {
       const targetEnd = walkName(b, base, rdEnd, rdStart, true);
-      if (targetEnd === rdEnd) onRecord({ name, type: 'CNAME', value: nameText, ttl });
+      if (targetEnd === rdEnd) onRecord({ name, type: 'CNAME', value: nameText, ttl, addr4: -1 });
     }
   }
   return true;

@@ -6,8 +6,10 @@ import type { AppInspector, AppResult } from '../app/inspector.ts';
  * beyond the callback take a record of it (`toFlowRecord`).
  */
 export class Flow {
-  /** Endpoint identity of the source, compared per packet to find the direction. */
-  srcEndpoint: number | string = 0;
+  /** IPv6: the source endpoint's identity, compared per packet to find the direction. */
+  srcEndpoint = '';
+  /** IPv4: whether the source is the endpoint that sorts first (see the table's index). */
+  srcIsA = false;
   srcIp = '';
   dstIp = '';
   /** -1 when the protocol has no ports. */
@@ -36,6 +38,11 @@ export class Flow {
   /** Changed since the last emission. */
   dirty = true;
   ended = false;
+  /** Order of creation within its table (the order flows ending together are emitted in). */
+  seq = 0;
+  /** Where the table's expiry wheel filed it; wheelIndex is -1 when not filed. */
+  wheelBucket = 0;
+  wheelIndex = -1;
 
   constructor(
     readonly key: string,

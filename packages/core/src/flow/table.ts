@@ -4,8 +4,10 @@ import { formatIPv4, formatIPv6 } from '../app/ip-text.ts';
 import type { PacketRecord } from '../capture/packet.ts';
 import { FRAG_FIRST, FRAG_LATER, IPPROTO, PacketDecoder } from '../decode/decoder.ts';
 import type { SkipReason } from '../decode/reasons.ts';
+import { ExpiryWheel } from './expiry-wheel.ts';
 import { Flow } from './flow.ts';
 import { PassiveDns } from './passive-dns.ts';
+import { QuadKeyMap } from './quad-key-map.ts';
 import { historyBits, TCP_ACK, TCP_SYN, tcpClosed } from './tcp-state.ts';
 
 export interface FlowTableOptions {
@@ -63,11 +65,20 @@ interface FragmentEntry {
  */
 export class FlowTable {
   readonly options: FlowTableOptions;
+  /** Every tracked flow by key string, in creation order (the IPv6 flows are looked up here). */
   readonly flows = new Map<string, Flow>();
+  /** The IPv4 flows by endpoint A's address, B's, their ports (A << 16 | B), protocol + 1. */
+  private readonly v4 = new QuadKeyMap<Flow>();
+  /** The direction of the last packet within its flow (0: from the source), set by flowV4/flowV6. */
+  private dir = 0;
   readonly counters = new Map<string, number>();
   readonly dns = new PassiveDns();
   private readonly decoder = new PacketDecoder();
   private readonly fragments = new Map<string, FragmentEntry>();
+  private readonly wheel = new ExpiryWheel(SWEEP_SEC);
+  /** Flows a sweep found due, reused between sweeps. */
+  private readonly due: Flow[] = [];
+  private created = 0;
   private readonly dnsBatch: DnsRecord[] = [];
   private readonly onDnsRecord = (r: DnsRecord) => {
     this.dnsBatch.push(r);
@@ -108,51 +119,20 @@ export class FlowTable {
       return;
     }
 
-    // Endpoint identities: for IPv4 a number (address * 65536 + port, exact below 2^53), for IPv6
-    // a short string of 16-bit code units. Keys are strings of code units too: building them
-    // costs no number formatting, which dominated the per-packet cost.
-    const buf = d.buf;
-    const sp = Math.max(d.srcPort, 0);
-    const dp = Math.max(d.dstPort, 0);
-    let se: number | string;
-    let de: number | string;
-    let key: string;
-    if (d.ipVersion === 4) {
-      const s = d.srcOff;
-      const t = d.dstOff;
-      const sHi = (buf[s] << 8) | buf[s + 1];
-      const sLo = (buf[s + 2] << 8) | buf[s + 3];
-      const dHi = (buf[t] << 8) | buf[t + 1];
-      const dLo = (buf[t + 2] << 8) | buf[t + 3];
-      se = (sHi * 65536 + sLo) * 65536 + sp;
-      de = (dHi * 65536 + dLo) * 65536 + dp;
-      key =
-        se < de
-          ? String.fromCharCode(d.proto, sHi, sLo, sp, dHi, dLo, dp)
-          : String.fromCharCode(d.proto, dHi, dLo, dp, sHi, sLo, sp);
-    } else {
-      se = v6Endpoint(buf, d.srcOff, sp);
-      de = v6Endpoint(buf, d.dstOff, dp);
-      key =
-        se < de
-          ? `${String.fromCharCode(0x100 | d.proto)}${se}${de}`
-          : `${String.fromCharCode(0x100 | d.proto)}${de}${se}`;
-    }
-
-    let flow = this.flows.get(key);
-    if (flow !== undefined && this.expired(flow, rec, d.proto, d.tcpFlags)) {
-      this.end(flow);
-      flow = undefined;
-    }
-    if (flow === undefined) flow = this.create(key, rec, se, de);
-    const dir = flow.srcEndpoint === se ? 0 : 1;
+    const flow = d.ipVersion === 4 ? this.flowV4(rec) : this.flowV6(rec);
+    const dir = this.dir;
     this.account(flow, dir, rec, d.ipLen, d.payloadLen);
 
     if (d.proto === IPPROTO.TCP) {
       const f = d.tcpFlags;
       if (dir === 0) flow.flags0 |= f;
       else flow.flags1 |= f;
+      const was = flow.history;
       flow.history |= historyBits(f, dir === 0);
+      // Closing shortens its timeout: its deadline moves earlier, so it is filed again.
+      if (flow.history !== was && tcpClosed(flow.history) && !tcpClosed(was)) {
+        this.wheel.file(flow, flow.lastSec + this.timeoutOf(flow));
+      }
     }
     if (d.tunnel !== null && flow.tunnel === null) flow.tunnel = d.tunnel;
     if (d.fragment === FRAG_FIRST) this.firstFragment(flow, rec, dir);
@@ -162,6 +142,7 @@ export class FlowTable {
   /** Emits every flow still tracked as final and forgets them. */
   finish(): void {
     for (const flow of this.flows.values()) this.end(flow);
+    this.wheel.clear();
     for (const entry of this.fragments.values()) {
       if (entry.flow === null) this.count('fragment_orphan', entry.packets);
     }
@@ -175,21 +156,89 @@ export class FlowTable {
     }
   }
 
-  private create(key: string, rec: PacketRecord, se: number | string, de: number | string): Flow {
+  /**
+   * The IPv4 packet's flow, found in the integer index (no key string per packet), or a new one;
+   * sets `dir`. The endpoint that sorts first (address, then port) is A for both directions.
+   */
+  private flowV4(rec: PacketRecord): Flow {
+    const d = this.decoder;
+    const buf = d.buf;
+    const s = d.srcOff;
+    const t = d.dstOff;
+    const sa = ((buf[s] << 24) | (buf[s + 1] << 16) | (buf[s + 2] << 8) | buf[s + 3]) >>> 0;
+    const da = ((buf[t] << 24) | (buf[t + 1] << 16) | (buf[t + 2] << 8) | buf[t + 3]) >>> 0;
+    const sp = Math.max(d.srcPort, 0);
+    const dp = Math.max(d.dstPort, 0);
+    const srcIsA = sa < da || (sa === da && sp <= dp);
+    const a = srcIsA ? sa : da;
+    const b = srcIsA ? da : sa;
+    const ports = srcIsA ? (sp << 16) | dp : (dp << 16) | sp;
+    let flow = this.v4.get(a, b, ports, d.proto + 1);
+    if (flow !== undefined && this.expired(flow, rec, d.proto, d.tcpFlags)) {
+      this.end(flow);
+      flow = undefined;
+    }
+    if (flow === undefined) {
+      // A key string as the IPv6 flows have (flow ids are hashed from it), made once per flow.
+      const key = String.fromCharCode(
+        d.proto,
+        a >>> 16,
+        a & 0xffff,
+        ports >>> 16,
+        b >>> 16,
+        b & 0xffff,
+        ports & 0xffff,
+      );
+      flow = this.create(key, rec);
+      // A flow between one endpoint and itself has one direction, whoever started it.
+      flow.srcIsA = this.responderFirst() && (sa !== da || sp !== dp) ? !srcIsA : srcIsA;
+      this.v4.set(a, b, ports, d.proto + 1, flow);
+    }
+    this.dir = srcIsA === flow.srcIsA ? 0 : 1;
+    return flow;
+  }
+
+  /** The IPv6 packet's flow, by a key string of 16-bit code units, or a new one; sets `dir`. */
+  private flowV6(rec: PacketRecord): Flow {
+    const d = this.decoder;
+    const se = v6Endpoint(d.buf, d.srcOff, Math.max(d.srcPort, 0));
+    const de = v6Endpoint(d.buf, d.dstOff, Math.max(d.dstPort, 0));
+    const proto = String.fromCharCode(0x100 | d.proto);
+    const key = se < de ? `${proto}${se}${de}` : `${proto}${de}${se}`;
+    let flow = this.flows.get(key);
+    if (flow !== undefined && this.expired(flow, rec, d.proto, d.tcpFlags)) {
+      this.end(flow);
+      flow = undefined;
+    }
+    if (flow === undefined) {
+      flow = this.create(key, rec);
+      flow.srcEndpoint = this.responderFirst() ? de : se;
+    }
+    this.dir = flow.srcEndpoint === se ? 0 : 1;
+    return flow;
+  }
+
+  /** The initiator is the SYN sender: a first packet that is a SYN-ACK was sent by the responder. */
+  private responderFirst(): boolean {
+    const d = this.decoder;
+    return d.proto === IPPROTO.TCP && (d.tcpFlags & (TCP_SYN | TCP_ACK)) === (TCP_SYN | TCP_ACK);
+  }
+
+  private create(key: string, rec: PacketRecord): Flow {
     const d = this.decoder;
     const flow = new Flow(key, d.ipVersion as 4 | 6, d.proto);
     const fmt = d.ipVersion === 4 ? formatIPv4 : formatIPv6;
-    // The initiator is the SYN sender. A first packet that is a SYN-ACK was sent by the responder.
-    const reversed = d.proto === IPPROTO.TCP && (d.tcpFlags & (TCP_SYN | TCP_ACK)) === (TCP_SYN | TCP_ACK);
-    flow.srcEndpoint = reversed ? de : se;
+    const reversed = this.responderFirst();
     flow.srcIp = fmt(d.buf, reversed ? d.dstOff : d.srcOff);
     flow.dstIp = fmt(d.buf, reversed ? d.srcOff : d.dstOff);
     flow.srcPort = reversed ? d.dstPort : d.srcPort;
     flow.dstPort = reversed ? d.srcPort : d.dstPort;
     flow.firstSec = rec.tsSec;
     flow.firstNsec = rec.tsNsec;
+    flow.seq = this.created++;
     if (this.flows.size >= this.options.maxFlows) this.evictOldest();
     this.flows.set(key, flow);
+    this.wheel.file(flow, rec.tsSec + this.timeoutOf(flow));
     return flow;
   }
 
@@ -321,16 +370,30 @@ export class FlowTable {
     return k;
   }
 
+  /** Idle time after which the flow ends, in its current state. */
+  private timeoutOf(flow: Flow): number {
+    const o = this.options;
+    if (flow.proto === IPPROTO.TCP) return tcpClosed(flow.history) ? o.tcpCloseSec : o.tcpTimeoutSec;
+    return flow.proto === IPPROTO.UDP ? o.udpTimeoutSec : o.otherTimeoutSec;
+  }
+
   private sweep(now: number): void {
     this.nextSweep = now + SWEEP_SEC;
     const o = this.options;
-    for (const flow of this.flows.values()) {
-      const idle = now - flow.lastSec;
-      let limit = o.otherTimeoutSec;
-      if (flow.proto === IPPROTO.TCP) limit = tcpClosed(flow.history) ? o.tcpCloseSec : o.tcpTimeoutSec;
-      else if (flow.proto === IPPROTO.UDP) limit = o.udpTimeoutSec;
-      if (idle > limit) this.end(flow);
+    const due = this.due;
+    this.wheel.takeDue(now, due);
+    let ended = 0;
+    for (let i = 0; i < due.length; i++) {
+      const flow = due[i];
+      const timeout = this.timeoutOf(flow);
+      if (now - flow.lastSec > timeout) due[ended++] = flow;
+      else this.wheel.file(flow, flow.lastSec + timeout);
     }
+    due.length = ended;
+    // In creation order, as a sweep over the whole table would have ended them.
+    due.sort(bySeq);
+    for (let i = 0; i < due.length; i++) this.end(due[i]);
+    due.length = 0;
     for (const [key, entry] of this.fragments) {
       if (now - entry.sec > FRAGMENT_SEC) {
         if (entry.flow === null) this.count('fragment_orphan', entry.packets);
@@ -353,15 +416,39 @@ export class FlowTable {
       flow.inspector = null;
     }
     this.flows.delete(flow.key);
+    if (flow.ipVersion === 4) {
+      const k = flow.key;
+      this.v4.delete(
+        keyAddress(k, 1),
+        keyAddress(k, 4),
+        (k.charCodeAt(3) << 16) | k.charCodeAt(6),
+        flow.proto + 1,
+      );
+    }
+    this.wheel.remove(flow);
     this.emit(flow, true);
   }
 
   private emit(flow: Flow, final: boolean): void {
-    if (flow.serverName === null) flow.serverName = this.dns.nameOf(flow.dstIp);
+    if (flow.serverName === null) {
+      flow.serverName =
+        flow.ipVersion === 4
+          ? this.dns.nameOfV4(keyAddress(flow.key, flow.srcIsA ? 4 : 1))
+          : this.dns.nameOf(flow.dstIp);
+    }
     this.sink(flow, final);
     flow.emissions++;
     flow.dirty = false;
   }
+}
+
+/** An IPv4 flow key's address at code unit `at` (1: endpoint A, 4: endpoint B). */
+function keyAddress(key: string, at: number): number {
+  return ((key.charCodeAt(at) << 16) | key.charCodeAt(at + 1)) >>> 0;
+}
+
+function bySeq(a: Flow, b: Flow): number {
+  return a.seq - b.seq;
 }
 
 /** Labels whose packets feed the passive DNS. */

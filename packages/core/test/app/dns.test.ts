@@ -45,10 +45,10 @@ test('CNAME chain with A and AAAA, compressed names, canonical IPv6', () => {
   const { ok, records } = collect(cnameChainResponse());
   assert.equal(ok, true);
   assert.deepEqual(records, [
-    { name: 'www.example.com', type: 'CNAME', value: 'web.example.net', ttl: 300 },
-    { name: 'web.example.net', type: 'CNAME', value: 'edge.cdn.example.com', ttl: 60 },
-    { name: 'edge.cdn.example.com', type: 'A', value: '192.0.2.7', ttl: 20 },
-    { name: 'edge.cdn.example.com', type: 'AAAA', value: '2001:db8::1', ttl: 0xfffffff0 },
+    { name: 'www.example.com', type: 'CNAME', value: 'web.example.net', ttl: 300, addr4: -1 },
+    { name: 'web.example.net', type: 'CNAME', value: 'edge.cdn.example.com', ttl: 60, addr4: -1 },
+    { name: 'edge.cdn.example.com', type: 'A', value: '192.0.2.7', ttl: 20, addr4: 0xc0000207 },
+    { name: 'edge.cdn.example.com', type: 'AAAA', value: '2001:db8::1', ttl: 0xfffffff0, addr4: -1 },
   ]);
 });
 
@@ -124,7 +124,7 @@ test('truncated (TC) responses still yield their complete answers', () => {
   const cut = dnsRR(dnsPtr(12), 1, 5, [10, 0, 0, 2]).subarray(0, 6);
   const { ok, records } = collect(concat(header, question, a, cut));
   assert.equal(ok, true);
-  assert.deepEqual(records, [{ name: 't.example', type: 'A', value: '10.0.0.1', ttl: 5 }]);
+  assert.deepEqual(records, [{ name: 't.example', type: 'A', value: '10.0.0.1', ttl: 5, addr4: 0x0a000001 }]);
 });
 
 test('odd label bytes are escaped', () => {

@@ -2,9 +2,24 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import type { DnsRecord } from '../../src/app/dns.ts';
 import { PassiveDns } from '../../src/flow/passive-dns.ts';
+import { parseIPv4 } from '../../src/ip-words.ts';
 
-const a = (name: string, value: string): DnsRecord => ({ type: 'A', name, value, ttl: 60 });
-const cname = (name: string, value: string): DnsRecord => ({ type: 'CNAME', name, value, ttl: 60 });
+// As the DNS parser makes them, with the A record's number; `addr4: -1` also works (it is parsed).
+const a = (name: string, value: string, addr4 = parseIPv4(value)): DnsRecord => ({
+  type: 'A',
+  name,
+  value,
+  ttl: 60,
+  addr4,
+});
+const cname = (name: string, value: string): DnsRecord => ({
+  type: 'CNAME',
+  name,
+  value,
+  ttl: 60,
+  addr4: -1,
+});
+const aaaa = (name: string, value: string): DnsRecord => ({ type: 'AAAA', name, value, ttl: 60, addr4: -1 });
 
 describe('passive DNS', () => {
   it('names an address by the head of its CNAME chain; a newer answer replaces an older one', () => {
@@ -15,9 +30,13 @@ describe('passive DNS', () => {
       a('e1.cdn.net', '192.0.2.1'),
     ]);
     assert.equal(dns.nameOf('192.0.2.1'), 'www.example.com');
-    dns.learn([a('other.example', '192.0.2.1')]);
+    assert.equal(dns.nameOfV4(0xc0000201), 'www.example.com');
+    dns.learn([a('other.example', '192.0.2.1', -1), aaaa('six.example', '2001:db8::1')]);
     assert.equal(dns.nameOf('192.0.2.1'), 'other.example');
+    assert.equal(dns.nameOfV4(0xc0000201), 'other.example');
+    assert.equal(dns.nameOf('2001:db8::1'), 'six.example');
     assert.equal(dns.nameOf('192.0.2.2'), null);
+    assert.equal(dns.nameOfV4(0xc0000202), null);
   });
 
   it('forgets the oldest addresses first past its cap, 1% at a time', () => {
@@ -25,7 +44,9 @@ describe('passive DNS', () => {
     for (let i = 0; i < 1500; i++) dns.learn([a(`h${i}.example`, `10.0.${i >> 8}.${i & 255}`)]);
     assert.ok(dns.names.size <= 1000 && dns.names.size > 980, `${dns.names.size} kept`);
     assert.equal(dns.nameOf('10.0.0.0'), null);
+    assert.equal(dns.nameOfV4(parseIPv4('10.0.0.0')), null, 'forgotten by number too');
     assert.equal(dns.nameOf('10.0.5.219'), 'h1499.example');
+    assert.equal(dns.nameOfV4(parseIPv4('10.0.5.219')), 'h1499.example');
     // A refreshed address counts as new: it outlives those learned after it once.
     dns.learn([a('again.example', '10.0.5.0')]);
     for (let i = 1500; i < 2400; i++) dns.learn([a(`h${i}.example`, `10.1.${i >> 8}.${i & 255}`)]);

@@ -129,6 +129,37 @@ describe('flow table', () => {
     assert.equal(longer.records.length, 1);
   });
 
+  it('ends a closed connection seconds after its FIN, and flows that end in one sweep in creation order', () => {
+    const dgram = (sport: number, t: bigint) => ({
+      tsNs: t,
+      data: ipUdp({ src: client.ip, dst: server.ip, sport, dport: 6000 }, body('x')),
+    });
+    const tcp = (port: number, start: bigint, close: 'fin' | 'none') =>
+      tcpConversation({
+        client: { ip: client.ip, port },
+        server,
+        startNs: start,
+        requests: [body('hello')],
+        responses: [body('world!')],
+        close,
+      }).map((p) => ({ tsNs: p.tsNs, data: p.ipPacket }));
+    const { records } = flowsOf(
+      [
+        dgram(5000, T), // U: idle from T, ends after 60 s
+        ...tcp(51001, T + SEC, 'none'), // O: open, ends after 30 s idle: earlier than U, created later
+        ...tcp(51002, T + 2n * SEC, 'fin'), // C: closed, ends after 5 s
+        dgram(5001, T + 20n * SEC), // the sweep at T+20 s ends C only
+        dgram(5001, T + 100n * SEC), // the sweep at T+100 s ends U, O and the T+20 s flow, in that order
+      ],
+      { udpTimeoutSec: 60, tcpTimeoutSec: 30, tcpCloseSec: 5 },
+    );
+    assert.deepEqual(
+      records.map((r) => `${r.ip_proto}/${r.src_port}/${r.packets_src}`),
+      ['6/51002/6', '17/5000/1', '6/51001/4', '17/5001/1', '17/5001/1'],
+    );
+    assert.equal(records[0].tcp_state, 'SF');
+  });
+
   it('flushes active flows periodically, as the same flow updated', () => {
     const dgrams = Array.from({ length: 30 }, (_, i) => ({
       tsNs: T + BigInt(i) * SEC,
