@@ -4,6 +4,11 @@ import { Worker } from 'node:worker_threads';
 /** A capture's SHA-256, fed chunk by chunk as it is read. */
 export interface Hasher {
   update(chunk: Uint8Array): void;
+  /**
+   * Null when update() can take a chunk now; else a promise of the moment it can, so that a
+   * reader pauses instead of blocking its thread (and everything else on it) in update().
+   */
+  ready(): Promise<void> | null;
   /** The hex digest of everything fed; the hasher is done after it. */
   digest(): Promise<string>;
   /** Done without a digest. */
@@ -38,7 +43,9 @@ parentPort.postMessage(hash.digest('hex'));
  * thread that also segments (and, embedded, parses) the capture was a tenth of the pipeline's
  * time. The chunks go through a ring of shared 1 MiB slots: the main thread only copies each
  * chunk into the next free slot (~0.05 s per GB; posting a copy of each chunk instead cost ~0.4 s
- * per GB, mostly in fresh pages). It waits for a slot only when the worker is 8 MiB behind.
+ * per GB, mostly in fresh pages). The worker may fall 8 MiB behind; a reader that awaits
+ * `ready()` then pauses. (One that does not, blocks in update(): ~0.8 s per GB of the embedded
+ * pipeline's main thread, which also parses, was spent so.)
  * Falls back to hashing in this thread when no worker can be started.
  */
 export function sha256Hasher(options: { stallMs?: number } = {}): Hasher {
@@ -61,6 +68,9 @@ export function sha256Hasher(options: { stallMs?: number } = {}): Hasher {
   worker.unref();
   const bytes = new Uint8Array(data);
   let next = 0;
+  /** The slot being filled (chunks are packed: a slot per chunk made small chunks costly), or -1. */
+  let filling = -1;
+  let filled = 0;
   let failed: Error | null = null;
   worker.on('error', (e) => {
     failed ??= e;
@@ -81,17 +91,35 @@ export function sha256Hasher(options: { stallMs?: number } = {}): Hasher {
     next = (next + 1) % SLOTS;
     return i;
   };
+  const publish = (): void => {
+    lengths[filling] = filled;
+    Atomics.store(control, filling, FULL);
+    Atomics.notify(control, filling);
+    filling = -1;
+  };
   return {
     update(chunk) {
-      for (let at = 0; at < chunk.length && failed === null; at += SLOT_BYTES) {
-        const piece = chunk.subarray(at, at + SLOT_BYTES);
-        const i = slot();
-        if (i < 0) return;
-        bytes.set(piece, i * SLOT_BYTES);
-        lengths[i] = piece.length;
-        Atomics.store(control, i, FULL);
-        Atomics.notify(control, i);
+      for (let at = 0; at < chunk.length && failed === null; ) {
+        if (filling < 0) {
+          filling = slot();
+          if (filling < 0) return;
+          filled = 0;
+        }
+        const n = Math.min(chunk.length - at, SLOT_BYTES - filled);
+        bytes.set(chunk.subarray(at, at + n), filling * SLOT_BYTES + filled);
+        filled += n;
+        at += n;
+        if (filled === SLOT_BYTES) publish();
       }
+    },
+    ready() {
+      if (failed !== null || filling >= 0 || Atomics.load(control, next) === FREE) return null;
+      // Past stallMs the promise resolves all the same: update() then gives the thread up.
+      const wait = (Atomics as unknown as AtomicsWaitAsync).waitAsync(control, next, FULL, stallMs);
+      if (!wait.async) return null;
+      // A pending waitAsync does not keep the process alive; a timer does, until it settles.
+      const alive = setTimeout(() => {}, stallMs + 1000);
+      return wait.value.then(() => clearTimeout(alive));
     },
     digest() {
       return new Promise<string>((resolve, reject) => {
@@ -102,6 +130,7 @@ export function sha256Hasher(options: { stallMs?: number } = {}): Hasher {
         worker.once('message', (hex: string) => resolve(hex));
         worker.once('error', reject);
         worker.once('exit', (code) => reject(new Error(`the hashing thread exited (${code})`)));
+        if (filling >= 0) publish();
         const i = slot();
         if (i < 0) {
           reject(failed);
@@ -119,6 +148,16 @@ export function sha256Hasher(options: { stallMs?: number } = {}): Hasher {
   };
 }
 
+/** Node 20 has Atomics.waitAsync; the compiler's lib (ES2023, kept so as not to offer APIs Node 20 lacks) does not. */
+interface AtomicsWaitAsync {
+  waitAsync(
+    array: Int32Array,
+    index: number,
+    value: number,
+    timeoutMs: number,
+  ): { async: false; value: string } | { async: true; value: Promise<string> };
+}
+
 /** SHA-256 in this thread. */
 export function localHasher(): Hasher {
   const hash = createHash('sha256');
@@ -126,6 +165,7 @@ export function localHasher(): Hasher {
     update(chunk) {
       hash.update(chunk);
     },
+    ready: () => null,
     async digest() {
       return hash.digest('hex');
     },

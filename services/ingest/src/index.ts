@@ -148,6 +148,8 @@ export function createIngestStage(partial: Partial<IngestConfig>, deps: IngestDe
       if (!linked) archive = deps.archive?.writer(captureId) ?? null;
       try {
         for await (const chunk of bytes) {
+          // The hashing thread is behind: reading waits for it, the rest of the process goes on.
+          await hash.ready();
           await archive?.write(chunk);
           await send(segmenter.push(chunk));
           const now = Date.now();

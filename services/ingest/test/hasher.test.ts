@@ -35,3 +35,26 @@ test('a hashing thread that stops taking chunks is given up on: no hang, no hash
   assert.ok(Date.now() - started < 5_000, `${Date.now() - started} ms`);
   await assert.rejects(h.digest(), /took no data|exited/);
 });
+
+test('ready() says when the thread is behind, so a reader can pause instead of blocking', async () => {
+  const whole = randomBytes(12 << 20);
+  const h = sha256Hasher();
+  // Small chunks are packed into the thread's 1 MiB slots; awaiting ready() never changes the digest.
+  for (let at = 0; at < whole.length; at += 64 * 1024) {
+    await h.ready();
+    h.update(whole.subarray(at, at + 64 * 1024));
+  }
+  assert.equal(await h.digest(), createHash('sha256').update(whole).digest('hex'));
+
+  // A thread that is gone: the ring fills, ready() resolves after the stall time, update() gives up.
+  const dead = sha256Hasher({ stallMs: 300 });
+  dead.discard();
+  for (let i = 0; i < 8; i++) dead.update(new Uint8Array(1 << 20));
+  const wait = dead.ready();
+  assert.ok(wait !== null, 'eight full slots: not ready');
+  const started = Date.now();
+  await wait;
+  assert.ok(Date.now() - started >= 250, `resolved after ${Date.now() - started} ms`);
+  dead.update(new Uint8Array(10));
+  await assert.rejects(dead.digest(), /took no data|exited/);
+});
