@@ -2,7 +2,7 @@ import type { AddressScope, EnrichedFlow } from '@capstream/pipeline';
 import { ipFromHex, isoDigits, nsToDateTime64, nsToIso, num, numOrNull } from './convert.ts';
 import { type Db, dedupSettings } from './db.ts';
 import { StoreError } from './errors.ts';
-import { payloadType, RowBinaryWriter, valueWriter } from './row-binary.ts';
+import { payloadType, RowBinaryWriter, type RowValue, rowEncoder } from './row-binary.ts';
 import { FLOWS } from './schema.ts';
 
 export interface FlowReadOptions {
@@ -102,24 +102,31 @@ for (const name of Object.keys(COLUMN_VALUES)) {
   if (!COLUMNS.includes(name)) throw new Error(`flows-repo.ts fills ${name}, which schema.ts lacks`);
 }
 
-/** The RowBinary payload differs: times go as their exact nanoseconds, not as text. */
-const BINARY_VALUES: Readonly<Record<string, Getter>> = {
-  ...COLUMN_VALUES,
-  first_seen: (f) => f.first_ns,
-  last_seen: (f) => f.last_ns,
+/**
+ * What the RowBinary payload reads where it differs from the column's own property: times go as
+ * their exact nanoseconds, not as text. (A test checks the payload against COLUMN_VALUES.)
+ */
+const BINARY_VALUES: Readonly<Record<string, RowValue<EnrichedFlow>>> = {
+  first_seen: 'first_ns',
+  last_seen: 'last_ns',
+  time_digits: COLUMN_VALUES.time_digits!,
 };
 const TYPES = new Map(FLOWS.columns.map((c) => [c.name, c.type]));
-const BINARY_GETTERS = COLUMNS.map((name) => BINARY_VALUES[name]!);
-const BINARY_WRITERS = COLUMNS.map((name) => valueWriter(TYPES.get(name)!));
-const BINARY_STRUCTURE = COLUMNS.map((name) => `${name} ${payloadType(TYPES.get(name)!)}`).join(', ');
+const encodeFlowRow = rowEncoder<EnrichedFlow>(
+  COLUMNS.map((name) => ({
+    name,
+    type: TYPES.get(name)!,
+    value: BINARY_VALUES[name] ?? (name as keyof EnrichedFlow & string),
+  })),
+);
+export const FLOWS_BINARY_STRUCTURE = COLUMNS.map((name) => `${name} ${payloadType(TYPES.get(name)!)}`).join(
+  ', ',
+);
 
-/** Flows as one RowBinary payload, in `flows` column order. */
+/** Flows as one RowBinary payload, in `flows` column order (FLOWS_BINARY_STRUCTURE). */
 export function flowsToRowBinary(flows: readonly EnrichedFlow[]): Uint8Array {
   const w = new RowBinaryWriter(flows.length * 400);
-  const n = COLUMNS.length;
-  for (const f of flows) {
-    for (let i = 0; i < n; i++) BINARY_WRITERS[i]!(w, BINARY_GETTERS[i]!(f), COLUMNS[i]!);
-  }
+  for (const f of flows) encodeFlowRow(w, f);
   return w.bytes();
 }
 
@@ -247,7 +254,7 @@ export function createFlowsRepo(db: Db): FlowsRepo {
           `inserting ${rows.length} flows`,
           'flows',
           COLUMNS,
-          BINARY_STRUCTURE,
+          FLOWS_BINARY_STRUCTURE,
           flowsToRowBinary(rows),
           dedupSettings(dedupToken) as Record<string, string | number>,
         );

@@ -206,3 +206,30 @@ export function valueWriter(type: string): ValueWriter {
 export function payloadType(type: string): string {
   return type.replace(/LowCardinality\((.*)\)/g, '$1');
 }
+
+/** How a column's value is read from a row: a property of that name, or a function. */
+export type RowValue<T> = (keyof T & string) | ((row: T) => unknown);
+
+const IDENTIFIER = /^[A-Za-z_][A-Za-z0-9_]*$/;
+
+/**
+ * A function writing one row's columns, compiled from the column list: one line per column, each
+ * reading its property and calling its column's writer, so that every call site sees one writer
+ * and one object shape and V8 inlines them. The obvious loop over per-column writers made those
+ * calls megamorphic: ~2 µs a flow, ~0.4 s of the embedded pipeline's main thread per 200,000
+ * flows. Names must be identifiers (they are the schema's own, never input).
+ */
+export function rowEncoder<T>(
+  columns: readonly { name: string; type: string; value: RowValue<T> }[],
+): (w: RowBinaryWriter, row: T) => void {
+  const writers = columns.map((c) => valueWriter(c.type));
+  const getters = columns.map((c) => (typeof c.value === 'function' ? c.value : null));
+  const lines = columns.map((c, i) => {
+    if (!IDENTIFIER.test(c.name)) throw new Error(`RowBinary: column name ${c.name} is not an identifier`);
+    if (typeof c.value === 'function') return `W[${i}](w, G[${i}](r), '${c.name}');`;
+    if (!IDENTIFIER.test(c.value)) throw new Error(`RowBinary: property ${c.value} is not an identifier`);
+    return `W[${i}](w, r.${c.value}, '${c.name}');`;
+  });
+  const compile = new Function('W', 'G', `return function encodeRow(w, r) {\n  ${lines.join('\n  ')}\n};`);
+  return compile(writers, getters);
+}

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import { internals } from '../src/client.ts';
 import { StoreError } from '../src/errors.ts';
-import { payloadType, RowBinaryWriter, valueWriter } from '../src/row-binary.ts';
+import { payloadType, RowBinaryWriter, rowEncoder, valueWriter } from '../src/row-binary.ts';
 import { execForTest, openTestStore, queryForTest, type TestStore } from '../src/testing.ts';
 
 let store: TestStore;
@@ -146,6 +146,43 @@ test('a value that does not fit its column is refused before anything is written
     );
   }
   assert.throws(() => valueWriter('Array(String)'), /no writer for the column type Array\(String\)/);
+});
+
+test('a compiled row encoder writes what the per-column writers write, and refuses what they refuse', () => {
+  type Row = { s: string; ls: string | null; u16: number | null; t: string; n: number };
+  const columns = [
+    { name: 's', type: 'String', value: 's' as const },
+    { name: 'ls', type: 'LowCardinality(Nullable(String))', value: 'ls' as const },
+    { name: 'u16', type: 'Nullable(UInt16)', value: 'u16' as const },
+    { name: 'when', type: "DateTime64(9, 'UTC')", value: 't' as const },
+    { name: 'twice', type: 'UInt32', value: (r: Row) => r.n * 2 },
+  ];
+  const rows: Row[] = [
+    { s: 'ascii', ls: null, u16: 0, t: '0', n: 1 },
+    { s: 'naïve ☃', ls: 'x'.repeat(300), u16: null, t: '-1', n: 0 },
+    { s: '', ls: '', u16: 65535, t: '1714982400004554000', n: 2 ** 31 - 1 },
+  ];
+  const encode = rowEncoder<Row>(columns);
+  const compiled = new RowBinaryWriter(8);
+  for (const r of rows) encode(compiled, r);
+  const reference = new RowBinaryWriter(8);
+  const writers = columns.map((c) => valueWriter(c.type));
+  for (const r of rows) {
+    columns.forEach((c, i) => {
+      const v = typeof c.value === 'function' ? c.value(r) : r[c.value];
+      writers[i]!(reference, v, c.name);
+    });
+  }
+  assert.deepEqual(compiled.bytes(), reference.bytes());
+  assert.throws(
+    () => encode(new RowBinaryWriter(), { s: 's', ls: null, u16: 70_000, t: '0', n: 0 }),
+    (e: unknown) => e instanceof StoreError && /u16: 70000 is not a UInt16/.test(e.message),
+  );
+  assert.throws(() => rowEncoder([{ name: 'a-b', type: 'String', value: 's' }]), /not an identifier/);
+  assert.throws(
+    () => rowEncoder<Record<string, string>>([{ name: 'a', type: 'String', value: 'x;y' }]),
+    /not an identifier/,
+  );
 });
 
 test('payload types drop LowCardinality only', () => {
