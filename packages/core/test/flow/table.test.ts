@@ -21,9 +21,9 @@ const SEC = 1_000_000_000n;
 const client = { ip: '192.0.2.50', port: 51000 };
 const server = { ip: '198.51.100.80', port: 8080 };
 const body = (s: string) => new TextEncoder().encode(s);
-const conv = (start: bigint, close: 'fin' | 'rst' | 'none' = 'fin') =>
+const conv = (start: bigint, close: 'fin' | 'rst' | 'none' = 'fin', clientPort = client.port) =>
   tcpConversation({
-    client,
+    client: { ip: client.ip, port: clientPort },
     server,
     startNs: start,
     requests: [body('hello')],
@@ -134,20 +134,11 @@ describe('flow table', () => {
       tsNs: t,
       data: ipUdp({ src: client.ip, dst: server.ip, sport, dport: 6000 }, body('x')),
     });
-    const tcp = (port: number, start: bigint, close: 'fin' | 'none') =>
-      tcpConversation({
-        client: { ip: client.ip, port },
-        server,
-        startNs: start,
-        requests: [body('hello')],
-        responses: [body('world!')],
-        close,
-      }).map((p) => ({ tsNs: p.tsNs, data: p.ipPacket }));
     const { records } = flowsOf(
       [
         dgram(5000, T), // U: idle from T, ends after 60 s
-        ...tcp(51001, T + SEC, 'none'), // O: open, ends after 30 s idle: earlier than U, created later
-        ...tcp(51002, T + 2n * SEC, 'fin'), // C: closed, ends after 5 s
+        ...conv(T + SEC, 'none', 51001), // O: open, ends after 30 s idle: earlier than U, created later
+        ...conv(T + 2n * SEC, 'fin', 51002), // C: closed, ends after 5 s
         dgram(5001, T + 20n * SEC), // the sweep at T+20 s ends C only
         dgram(5001, T + 100n * SEC), // the sweep at T+100 s ends U, O and the T+20 s flow, in that order
       ],
