@@ -1,6 +1,6 @@
 import type { DnsRecord } from '../app/dns.ts';
 import { parseIPv4 } from '../ip-words.ts';
-import { QuadKeyMap } from './quad-key-map.ts';
+import { QuadKeyMap } from '../quad-key-map.ts';
 
 /** Cap on remembered addresses; past it the oldest are forgotten first. */
 const MAX_ENTRIES = 200_000;

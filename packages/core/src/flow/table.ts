@@ -4,10 +4,10 @@ import { formatIPv4, formatIPv6 } from '../app/ip-text.ts';
 import type { PacketRecord } from '../capture/packet.ts';
 import { FRAG_FIRST, FRAG_LATER, IPPROTO, PacketDecoder } from '../decode/decoder.ts';
 import type { SkipReason } from '../decode/reasons.ts';
+import { QuadKeyMap } from '../quad-key-map.ts';
 import { ExpiryWheel } from './expiry-wheel.ts';
 import { Flow } from './flow.ts';
 import { PassiveDns } from './passive-dns.ts';
-import { QuadKeyMap } from './quad-key-map.ts';
 import { historyBits, TCP_ACK, TCP_SYN, tcpClosed } from './tcp-state.ts';
 
 export interface FlowTableOptions {

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { QuadKeyMap } from '../../src/flow/quad-key-map.ts';
+import { QuadKeyMap } from '../src/quad-key-map.ts';
 
 describe('QuadKeyMap', () => {
   it('agrees with a Map through random adds, replacements and deletes, across growth and wrap-around', () => {
