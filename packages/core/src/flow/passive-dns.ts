@@ -1,35 +1,64 @@
 import type { DnsRecord } from '../app/dns.ts';
-import { parseIPv4 } from '../ip-words.ts';
+import { formatIPv4, parseIPv4 } from '../ip-words.ts';
 import { QuadKeyMap } from '../quad-key-map.ts';
 
 /** Cap on remembered addresses; past it the oldest are forgotten first. */
 const MAX_ENTRIES = 200_000;
 
+/** A remembered name, with when it was learnt (a counter), for forgetting the oldest first. */
+interface Learnt {
+  name: string;
+  seq: number;
+}
+
 /**
  * A capture's passive DNS: which name each address was looked up as. An address reached through
  * a CNAME chain maps to the name the client asked for (the head of the chain), as a user would
- * call it.
+ * call it. Past its cap, the addresses learnt (or learnt again) longest ago are forgotten first.
+ *
+ * IPv4 addresses are kept by number: kept by text in a Map, each answer cost a fresh string to
+ * hash and a delete and a set in a large Map (~1.7 µs, a twentieth of `capstream flows` on a
+ * capture with many DNS answers). Their order of learning is a queue of (address, seq) with
+ * stale entries skipped; other addresses stay in a Map, whose order is theirs.
  */
 export class PassiveDns {
-  /** Name by address text, oldest learnt first. */
-  readonly names = new Map<string, string>();
-  /**
-   * The IPv4 entries of `names` again, by number: what a flow's emission and a repeated answer
-   * look up. A lookup in `names` by text cost ~1 µs (a fresh string to hash, and a large Map's
-   * scattered entries): a tenth of `capstream flows` on a capture with many DNS answers.
-   */
-  private readonly v4 = new QuadKeyMap<string>();
+  private readonly v4 = new QuadKeyMap<Learnt>();
+  private readonly other = new Map<string, Learnt>();
+  private readonly queueAddr: number[] = [];
+  private readonly queueSeq: number[] = [];
+  private queueHead = 0;
+  private seq = 0;
 
   /** @param maxEntries addresses remembered; past it the oldest 1% are forgotten at once */
   constructor(private readonly maxEntries = MAX_ENTRIES) {}
 
+  get size(): number {
+    return this.v4.size + this.other.size;
+  }
+
   nameOf(ip: string): string | null {
-    return this.names.get(ip) ?? null;
+    const v4 = ip.includes(':') ? -1 : parseIPv4(ip);
+    return (v4 >= 0 ? this.v4.get(v4, 0, 0, 1) : this.other.get(ip))?.name ?? null;
   }
 
   /** The name of an IPv4 address given as an unsigned 32-bit number. */
   nameOfV4(addr: number): string | null {
-    return this.v4.get(addr, 0, 0, 1) ?? null;
+    return this.v4.get(addr, 0, 0, 1)?.name ?? null;
+  }
+
+  /** TEMPORARY until the parser uses entries(). */
+  get names(): Map<string, string> {
+    return new Map(this.entries());
+  }
+
+  /** Every address (as text) and its name; IPv4 addresses first. */
+  *entries(): Generator<[string, string]> {
+    for (let i = this.queueHead; i < this.queueAddr.length; i++) {
+      const addr = this.queueAddr[i]!;
+      const e = this.v4.get(addr, 0, 0, 1);
+      if (e !== undefined && e.seq === this.queueSeq[i]) yield [formatIPv4(addr), e.name];
+    }
+    for (const [ip, e] of this.other) yield [ip, e.name];
   }
 
   /** Learns the records of one DNS response. */
@@ -51,27 +80,71 @@ export class PassiveDns {
         name = up;
       }
       const addr = r.type !== 'A' ? -1 : r.addr4 >= 0 ? r.addr4 : parseIPv4(r.value);
-      const had = addr >= 0 ? this.v4.get(addr, 0, 0, 1) : this.names.get(r.value);
-      if (had === name) continue;
-      // Learnt again: it moves to the end, the newest.
-      if (had !== undefined) this.names.delete(r.value);
-      this.names.set(r.value, name);
-      if (addr >= 0) this.v4.set(addr, 0, 0, 1, name);
-      if (this.names.size > this.maxEntries) this.forgetOldest();
+      if (addr >= 0) this.learn4(addr, name);
+      else this.learnOther(r.value, name);
+      if (this.size > this.maxEntries) this.forgetOldest();
     }
   }
 
+  private learn4(addr: number, name: string): void {
+    const had = this.v4.get(addr, 0, 0, 1);
+    if (had?.name === name) return;
+    // Learnt again: it counts as the newest (its older place in the queue goes stale).
+    const seq = ++this.seq;
+    if (had !== undefined) {
+      had.name = name;
+      had.seq = seq;
+    } else {
+      this.v4.set(addr, 0, 0, 1, { name, seq });
+    }
+    this.queueAddr.push(addr);
+    this.queueSeq.push(seq);
+    // Stale entries pile up at the front as addresses are learnt again: dropped now and then.
+    if (this.queueHead > 4096 && this.queueHead * 2 > this.queueAddr.length) {
+      this.queueAddr.splice(0, this.queueHead);
+      this.queueSeq.splice(0, this.queueHead);
+      this.queueHead = 0;
+    }
+  }
+
+  private learnOther(ip: string, name: string): void {
+    const had = this.other.get(ip);
+    if (had?.name === name) return;
+    if (had !== undefined) this.other.delete(ip);
+    this.other.set(ip, { name, seq: ++this.seq });
+  }
+
+  /** The queue's oldest live IPv4 entry's position (skipping stale ones), or -1. */
+  private oldest4(): number {
+    for (; this.queueHead < this.queueAddr.length; this.queueHead++) {
+      const e = this.v4.get(this.queueAddr[this.queueHead]!, 0, 0, 1);
+      if (e !== undefined && e.seq === this.queueSeq[this.queueHead]) return this.queueHead;
+    }
+    return -1;
+  }
+
   /**
-   * Forgets the oldest 1% in one pass. One at a time, each lookup of the Map's first key skipped
-   * every slot deleted before it (V8 compacts deleted slots only when the Map grows): a capture
-   * with a few hundred thousand names past the cap took minutes.
+   * Forgets the oldest 1% in one pass, across both kinds, in the order they were learnt. (One at
+   * a time, each lookup of a Map's first key skipped every slot deleted before it: a capture with
+   * a few hundred thousand names past the cap took minutes.)
    */
   private forgetOldest(): void {
     let n = Math.max(1, Math.floor(this.maxEntries / 100));
-    for (const ip of this.names.keys()) {
-      this.names.delete(ip);
-      if (!ip.includes(':')) this.v4.delete(parseIPv4(ip), 0, 0, 1);
-      if (--n === 0) break;
+    const others = this.other.entries();
+    let other = others.next();
+    while (n-- > 0) {
+      const at = this.oldest4();
+      const seq4 = at < 0 ? Number.POSITIVE_INFINITY : this.queueSeq[at]!;
+      if (!other.done && other.value[1].seq < seq4) {
+        // Deleting the entry being visited is allowed while iterating a Map.
+        this.other.delete(other.value[0]);
+        other = others.next();
+      } else if (at >= 0) {
+        this.v4.delete(this.queueAddr[at]!, 0, 0, 1);
+        this.queueHead++;
+      } else {
+        return;
+      }
     }
   }
 }

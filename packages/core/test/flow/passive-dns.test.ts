@@ -42,7 +42,7 @@ describe('passive DNS', () => {
   it('forgets the oldest addresses first past its cap, 1% at a time', () => {
     const dns = new PassiveDns(1000);
     for (let i = 0; i < 1500; i++) dns.learn([a(`h${i}.example`, `10.0.${i >> 8}.${i & 255}`)]);
-    assert.ok(dns.names.size <= 1000 && dns.names.size > 980, `${dns.names.size} kept`);
+    assert.ok(dns.size <= 1000 && dns.size > 980, `${dns.size} kept`);
     assert.equal(dns.nameOf('10.0.0.0'), null);
     assert.equal(dns.nameOfV4(parseIPv4('10.0.0.0')), null, 'forgotten by number too');
     assert.equal(dns.nameOf('10.0.5.219'), 'h1499.example');
@@ -53,13 +53,37 @@ describe('passive DNS', () => {
     assert.equal(dns.nameOf('10.0.5.0'), 'again.example');
   });
 
+  it('forgets IPv4 and IPv6 addresses together, in the order they were learnt; lists what it keeps', () => {
+    const dns = new PassiveDns(300);
+    // Alternating kinds; now and then an old IPv4 address is learnt again under another name.
+    for (let i = 0; i < 400; i++) {
+      dns.learn([
+        i % 2 === 0
+          ? a(`h${i}.example`, `10.0.${i >> 8}.${i & 255}`)
+          : aaaa(`h${i}.example`, `2001:db8::${i}`),
+      ]);
+      if (i % 20 === 10 && i >= 100) dns.learn([a(`re${i}.example`, `10.0.${(i - 100) >> 8}.${(i - 100) & 255}`)]);
+    }
+    const kept = new Map(dns.entries());
+    assert.equal(kept.size, dns.size);
+    assert.ok(dns.size <= 300 && dns.size > 290, `${dns.size} kept`);
+    // The oldest went first, whatever their kind: the first ~100 learnt are gone, the last are there.
+    assert.equal(dns.nameOf('10.0.0.2'), null);
+    assert.equal(dns.nameOf('2001:db8::3'), null);
+    assert.equal(kept.get('10.0.1.142'), 'h398.example');
+    assert.equal(kept.get('2001:db8::399'), 'h399.example');
+    // Learnt again (i = 150 renamed 50): as new as its second learning, so kept; its neighbour not.
+    assert.equal(dns.nameOf('10.0.0.50'), 're150.example');
+    assert.equal(dns.nameOf('10.0.0.52'), null);
+  });
+
   it('stays linear far past its default cap', { timeout: 60_000 }, () => {
     // One eviction at a time looked for the Map's first live key past every key deleted before it:
     // 600,000 answers past a cap of 200,000 took minutes.
     const dns = new PassiveDns();
     for (let i = 0; i < 600_000; i++)
       dns.learn([a('h.example', `10.${i >> 16}.${(i >> 8) & 255}.${i & 255}`)]);
-    assert.ok(dns.names.size <= 200_000);
+    assert.ok(dns.size <= 200_000);
     assert.equal(dns.nameOf('10.9.39.191'), 'h.example');
   });
 });
