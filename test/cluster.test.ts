@@ -191,9 +191,10 @@ describe('cluster mode: each role its own process over a real Kafka broker', () 
       await new Promise((r) => setTimeout(r, 1000));
       await kafka.stop();
       // A few seconds away: kafkajs's retries may ride it out, or the ingest's job fails and is
-      // read again (HandoffError, services/ingest/test/handoff.test.ts); either way the rows are whole.
-      // (Kept short: waiting ~10 s for the ingest to give up once left the restarted broker
-      // unreachable in CI, ECONNREFUSED on its port for minutes; not understood yet.)
+      // read again (HandoffError, services/ingest/test/handoff.test.ts), or a parser's send fails
+      // and the capture is rebuilt from the archive when its segment comes again (the parser's
+      // per-capture queue once kept that failure, and failed every later segment with the same
+      // stale ECONNREFUSED: test/pipeline-stages.test.ts); either way the rows are whole.
       await new Promise((r) => setTimeout(r, 3000));
       await kafka.restart();
       await allDone(

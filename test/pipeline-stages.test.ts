@@ -8,7 +8,7 @@ import { samplePcap, samplePcapng } from '@capstream/core/testing';
 import { CaptureArchive, createIngestStage } from '@capstream/ingest';
 import { bytesSource } from '@capstream/ingest/testing';
 import { createParserStage } from '@capstream/parser';
-import { type CaptureEvent, MemoryTransport, TOPICS } from '@capstream/pipeline';
+import { type CaptureEvent, MemoryTransport, type Message, TOPICS } from '@capstream/pipeline';
 import { Registry } from 'prom-client';
 import { collectFlows, job, offlineFlows, recordOf, waitFor } from './support/pipeline.ts';
 
@@ -112,4 +112,79 @@ describe('ingest and parser over the in-process transport', () => {
     await parser.stop();
     await collector.close();
   });
+
+  // A broker away for a moment (the cluster test's restart): one of the parser's sends is refused.
+  // The capture must go on once sends work again, not stay stuck on that one failure.
+  for (const [what, fails] of [
+    // The first flows go out around segment 200 of 277.
+    ['a flows send mid-capture', (topic: string, n: number) => topic === TOPICS.flows && n === 1],
+    [
+      "the capture's final event",
+      (topic: string, _n: number, m: Message<unknown>[]) =>
+        topic === TOPICS.events &&
+        (m[0].value as CaptureEvent).stage === 'parser' &&
+        (m[0].value as CaptureEvent).status === 'DONE',
+    ],
+  ] as const) {
+    it(`recovers when ${what} is refused once: the capture ends with every flow`, async () => {
+      let refused = 0;
+      const sends = new Map<string, number>();
+      class FlakyTransport extends MemoryTransport {
+        override async send<T>(topic: string, messages: Message<T>[]): Promise<void> {
+          const n = (sends.get(topic) ?? 0) + 1;
+          sends.set(topic, n);
+          if (refused === 0 && fails(topic, n, messages as Message<unknown>[])) {
+            refused++;
+            throw new Error('Connection error: connect ECONNREFUSED 127.0.0.1:9092');
+          }
+          return super.send(topic, messages);
+        }
+      }
+      const transport = new FlakyTransport({ partitions: 2, maxBatch: 1, retryMs: 10 });
+      const errors: unknown[] = [];
+      transport.options.onHandlerError = (e) => errors.push(e);
+      const events: CaptureEvent[] = [];
+      const evSub = await transport.subscribe<CaptureEvent>(TOPICS.events, 'test-events', async (b, ctx) => {
+        events.push(...b.map((d) => d.value));
+        await ctx.commit(b[0].partition, b[b.length - 1].offset);
+      });
+      const archive = new CaptureArchive(mkdtempSync(join(tmpdir(), 'cs-archive-')));
+      const collector = await collectFlows(transport);
+      const bytes = samplePcap();
+      const registry = new Registry();
+      const replay = (id: string, end: number) => archive.read(id, 0, end);
+      const parser = createParserStage({}, { transport, replay, registry });
+      await parser.start();
+      try {
+        const ingest = createIngestStage(
+          { segmentBytes: 4096 },
+          { transport, archive, openSource: async () => opened(bytes, 1500) },
+        );
+        assert.equal((await ingest.ingest(job('refused'))).error, null);
+        await waitFor(
+          () => events.some((e) => e.captureId === 'refused' && e.status === 'DONE'),
+          10_000,
+          'the capture DONE',
+        );
+        await waitFor(() => transport.lag(TOPICS.flows, 'test-collector') === 0);
+        assert.equal(refused, 1);
+        assert.equal(errors.length, 1, 'one failed batch, then the capture goes on');
+        const offline = await offlineFlows(bytes);
+        const got = [...collector.latest.values()].filter((m) => m.capture_id === 'refused');
+        assert.equal(got.length, offline.size);
+        for (const m of got) {
+          assert.ok(m.final, `final flow ${m.flow_id}`);
+          assert.deepEqual(recordOf(m), offline.get(m.flow_id));
+        }
+        assert.equal(parser.open(), 0);
+        const replays = (await registry.getSingleMetric('capstream_parser_replays_total')!.get()).values[0]
+          .value;
+        assert.equal(replays, 1, 'the capture was rebuilt from the archive when its segment came again');
+      } finally {
+        await parser.stop();
+        await collector.close();
+        await evSub.close();
+      }
+    });
+  }
 });

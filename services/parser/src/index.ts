@@ -229,14 +229,40 @@ export function createParserStage(
         }
       }
     };
-    cap.lock = cap.lock.then(run);
-    await cap.lock;
+    await serially(cap, run);
+  }
+
+  /**
+   * Runs `work` after the capture's earlier work, settled either way: a failure must not be
+   * stored in the chain, or every later segment of the capture would fail with it without
+   * running (a broker away for a moment left a capture stuck until the parser restarted).
+   * Work that fails (a send refused: the broker away) leaves the capture's state ahead of what
+   * was handed on, its flows taken out of `out` and `nextSeq` past the segment. It is forgotten,
+   * as a restarted parser would have lost it: the segment comes again from the last commit
+   * and the capture is rebuilt from the archive (same flow ids and versions).
+   */
+  async function serially(c: OpenCapture, work: () => Promise<void>): Promise<void> {
+    const done = c.lock.then(work);
+    c.lock = done.catch(() => {});
+    try {
+      await done;
+    } catch (e) {
+      if (captures.get(c.id) === c) {
+        captures.delete(c.id);
+        m.open.set(captures.size);
+        log.warn(
+          { captureId: c.id, err: (e as Error)?.message ?? String(e) },
+          'could not hand the capture on; it is rebuilt when its segments come again',
+        );
+      }
+      throw e;
+    }
   }
 
   async function finishCapture(c: OpenCapture, seg: Segment): Promise<void> {
     const messages: Message<DnsNames>[] = [];
     let names: DnsNames['names'] = [];
-    for (const [ip, name] of c.table.dns.names) {
+    for (const [ip, name] of c.table.dns.entries()) {
       names.push({ ip, name });
       if (names.length === DNS_NAMES_PER_MESSAGE) {
         messages.push({ key: c.id, value: { capture_id: c.id, names } });
@@ -282,10 +308,11 @@ export function createParserStage(
         // again for nothing; its flows show as they end.
         for (const c of captures.values()) {
           if (!c.live) continue;
-          c.lock = c.lock.then(async () => {
+          // Nothing waits for a timer flush: its failure is noted (the capture forgotten) here.
+          serially(c, async () => {
             c.table.flushActive();
             await flushOut(c);
-          });
+          }).catch(() => {});
         }
       }, config.liveFlushMs);
       timer.unref();

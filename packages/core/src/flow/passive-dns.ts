@@ -46,11 +46,6 @@ export class PassiveDns {
     return this.v4.get(addr, 0, 0, 1)?.name ?? null;
   }
 
-  /** TEMPORARY until the parser uses entries(). */
-  get names(): Map<string, string> {
-    return new Map(this.entries());
-  }
-
   /** Every address (as text) and its name; IPv4 addresses first. */
   *entries(): Generator<[string, string]> {
     for (let i = this.queueHead; i < this.queueAddr.length; i++) {

@@ -62,7 +62,8 @@ describe('passive DNS', () => {
           ? a(`h${i}.example`, `10.0.${i >> 8}.${i & 255}`)
           : aaaa(`h${i}.example`, `2001:db8::${i}`),
       ]);
-      if (i % 20 === 10 && i >= 100) dns.learn([a(`re${i}.example`, `10.0.${(i - 100) >> 8}.${(i - 100) & 255}`)]);
+      if (i % 20 === 10 && i >= 100)
+        dns.learn([a(`re${i}.example`, `10.0.${(i - 100) >> 8}.${(i - 100) & 255}`)]);
     }
     const kept = new Map(dns.entries());
     assert.equal(kept.size, dns.size);
