@@ -94,12 +94,22 @@ export class PassiveDns {
     }
     this.queueAddr.push(addr);
     this.queueSeq.push(seq);
-    // Stale entries pile up at the front as addresses are learnt again: dropped now and then.
-    if (this.queueHead > 4096 && this.queueHead * 2 > this.queueAddr.length) {
-      this.queueAddr.splice(0, this.queueHead);
-      this.queueSeq.splice(0, this.queueHead);
-      this.queueHead = 0;
+    // Each learning again leaves a stale entry behind: once they outnumber the live ones the
+    // queue is rebuilt (amortised O(1); below the cap nothing else would ever drop them).
+    if (this.queueAddr.length - this.queueHead > 2 * this.v4.size + 4096) this.compactQueue();
+  }
+
+  private compactQueue(): void {
+    let out = 0;
+    for (let i = this.queueHead; i < this.queueAddr.length; i++) {
+      const addr = this.queueAddr[i]!;
+      if (this.v4.get(addr, 0, 0, 1)?.seq !== this.queueSeq[i]) continue;
+      this.queueAddr[out] = addr;
+      this.queueSeq[out++] = this.queueSeq[i]!;
     }
+    this.queueAddr.length = out;
+    this.queueSeq.length = out;
+    this.queueHead = 0;
   }
 
   private learnOther(ip: string, name: string): void {

@@ -78,6 +78,22 @@ describe('passive DNS', () => {
     assert.equal(dns.nameOf('10.0.0.52'), null);
   });
 
+  it('does not grow with answers that only rename the same addresses', () => {
+    const dns = new PassiveDns();
+    for (let round = 0; round < 200; round++) {
+      for (let i = 0; i < 1000; i++) dns.learn([a(`r${round}.example`, `10.0.${i >> 8}.${i & 255}`)]);
+    }
+    assert.equal(dns.size, 1000);
+    // What it remembers, listed once each: its queue of learnings was rebuilt, not left to grow.
+    const listed = [...dns.entries()];
+    assert.equal(listed.length, 1000);
+    assert.ok(listed.every(([, name]) => name === 'r199.example'));
+    assert.ok(
+      (dns as unknown as { queueAddr: number[] }).queueAddr.length <= 2 * 1000 + 4096 + 1,
+      'queue of learnings bounded',
+    );
+  });
+
   it('stays linear far past its default cap', { timeout: 60_000 }, () => {
     // One eviction at a time looked for the Map's first live key past every key deleted before it:
     // 600,000 answers past a cap of 200,000 took minutes.
