@@ -104,7 +104,7 @@ for (const name of Object.keys(COLUMN_VALUES)) {
 
 /**
  * What the RowBinary payload reads where it differs from the column's own property: times go as
- * their exact nanoseconds, not as text. (A test checks the payload against COLUMN_VALUES.)
+ * their exact nanoseconds, not as text. (test/flows.test.ts reads every column back as inserted.)
  */
 const BINARY_VALUES: Readonly<Record<string, RowValue<EnrichedFlow>>> = {
   first_seen: 'first_ns',
