@@ -6,9 +6,7 @@ import type { AppInspector, AppResult } from '../app/inspector.ts';
  * beyond the callback take a record of it (`toFlowRecord`).
  */
 export class Flow {
-  /** IPv6: the source endpoint's identity, compared per packet to find the direction. */
-  srcEndpoint = '';
-  /** IPv4: whether the source is the endpoint that sorts first (see the table's index). */
+  /** Whether the source is the endpoint that sorts first (endpoint A of the table's key). */
   srcIsA = false;
   srcIp = '';
   dstIp = '';

@@ -69,6 +69,10 @@ export class FlowTable {
   readonly flows = new Map<string, Flow>();
   /** The IPv4 flows by endpoint A's address, B's, their ports (A << 16 | B), protocol + 1. */
   private readonly v4 = new QuadKeyMap<Flow>();
+  /** The IPv6 flows the same way, by hashes of the addresses (see flowV6). */
+  private readonly v6 = new QuadKeyMap<Flow>();
+  /** IPv6 flows left out of `v6` (their hashes collide with another flow's). */
+  private v6Unindexed = 0;
   /** The direction of the last packet within its flow (0: from the source), set by flowV4/flowV6. */
   private dir = 0;
   readonly counters = new Map<string, number>();
@@ -198,23 +202,41 @@ export class FlowTable {
     return flow;
   }
 
-  /** The IPv6 packet's flow, by a key string of 16-bit code units, or a new one; sets `dir`. */
+  /**
+   * The IPv6 packet's flow, or a new one; sets `dir`. Found like IPv4's, in an integer table keyed
+   * by a 32-bit hash of each address (ports and protocol as they are) and checked against the
+   * flow's key, which holds the whole addresses; a flow whose hashes collide with another's (odds
+   * ~2^-64 a pair) is left out of the table and found by its key string in `flows`.
+   */
   private flowV6(rec: PacketRecord): Flow {
     const d = this.decoder;
-    const se = v6Endpoint(d.buf, d.srcOff, Math.max(d.srcPort, 0));
-    const de = v6Endpoint(d.buf, d.dstOff, Math.max(d.dstPort, 0));
-    const proto = String.fromCharCode(0x100 | d.proto);
-    const key = se < de ? `${proto}${se}${de}` : `${proto}${de}${se}`;
-    let flow = this.flows.get(key);
+    const buf = d.buf;
+    const sp = Math.max(d.srcPort, 0);
+    const dp = Math.max(d.dstPort, 0);
+    // The same order as the key strings': address words, then port.
+    const order = compareV6(buf, d.srcOff, buf, d.dstOff);
+    const srcIsA = order < 0 || (order === 0 && sp <= dp);
+    const aOff = srcIsA ? d.srcOff : d.dstOff;
+    const bOff = srcIsA ? d.dstOff : d.srcOff;
+    const ports = srcIsA ? (sp << 16) | dp : (dp << 16) | sp;
+    const ha = hashV6(buf, aOff);
+    const hb = hashV6(buf, bOff);
+    let flow = this.v6.get(ha, hb, ports, d.proto + 1);
+    if (flow !== undefined ? !keyHoldsV6(flow.key, buf, aOff, bOff) : this.v6Unindexed > 0) {
+      flow = this.flows.get(v6Key(d.proto, buf, aOff, bOff, ports));
+    }
     if (flow !== undefined && this.expired(flow, rec, d.proto, d.tcpFlags)) {
       this.end(flow);
       flow = undefined;
     }
     if (flow === undefined) {
-      flow = this.create(key, rec);
-      flow.srcEndpoint = this.responderFirst() ? de : se;
+      flow = this.create(v6Key(d.proto, buf, aOff, bOff, ports), rec);
+      flow.srcIsA = this.responderFirst() && (order !== 0 || sp !== dp) ? !srcIsA : srcIsA;
+      if (this.v6.get(ha, hb, ports, d.proto + 1) === undefined)
+        this.v6.set(ha, hb, ports, d.proto + 1, flow);
+      else this.v6Unindexed++;
     }
-    this.dir = flow.srcEndpoint === se ? 0 : 1;
+    this.dir = srcIsA === flow.srcIsA ? 0 : 1;
     return flow;
   }
 
@@ -416,14 +438,20 @@ export class FlowTable {
       flow.inspector = null;
     }
     this.flows.delete(flow.key);
+    const k = flow.key;
     if (flow.ipVersion === 4) {
-      const k = flow.key;
       this.v4.delete(
         keyAddress(k, 1),
         keyAddress(k, 4),
         (k.charCodeAt(3) << 16) | k.charCodeAt(6),
         flow.proto + 1,
       );
+    } else {
+      const ha = hashV6Key(k, 1);
+      const hb = hashV6Key(k, 10);
+      const ports = (k.charCodeAt(9) << 16) | k.charCodeAt(18);
+      if (this.v6.get(ha, hb, ports, flow.proto + 1) === flow) this.v6.delete(ha, hb, ports, flow.proto + 1);
+      else this.v6Unindexed--;
     }
     this.wheel.remove(flow);
     this.emit(flow, true);
@@ -456,16 +484,76 @@ function isDnsApp(app: string): boolean {
   return app === 'dns' || app === 'mdns' || app === 'llmnr';
 }
 
-function v6Endpoint(b: Uint8Array, o: number, port: number): string {
+/**
+ * An IPv6 flow's key: 0x100 | protocol, then endpoint A's address as eight 16-bit units and its
+ * port, then endpoint B's (flow ids are hashed from it, so it stays what it always was).
+ */
+function v6Key(proto: number, b: Uint8Array, aOff: number, bOff: number, ports: number): string {
   return String.fromCharCode(
-    (b[o] << 8) | b[o + 1],
-    (b[o + 2] << 8) | b[o + 3],
-    (b[o + 4] << 8) | b[o + 5],
-    (b[o + 6] << 8) | b[o + 7],
-    (b[o + 8] << 8) | b[o + 9],
-    (b[o + 10] << 8) | b[o + 11],
-    (b[o + 12] << 8) | b[o + 13],
-    (b[o + 14] << 8) | b[o + 15],
-    port,
+    0x100 | proto,
+    (b[aOff] << 8) | b[aOff + 1],
+    (b[aOff + 2] << 8) | b[aOff + 3],
+    (b[aOff + 4] << 8) | b[aOff + 5],
+    (b[aOff + 6] << 8) | b[aOff + 7],
+    (b[aOff + 8] << 8) | b[aOff + 9],
+    (b[aOff + 10] << 8) | b[aOff + 11],
+    (b[aOff + 12] << 8) | b[aOff + 13],
+    (b[aOff + 14] << 8) | b[aOff + 15],
+    ports >>> 16,
+    (b[bOff] << 8) | b[bOff + 1],
+    (b[bOff + 2] << 8) | b[bOff + 3],
+    (b[bOff + 4] << 8) | b[bOff + 5],
+    (b[bOff + 6] << 8) | b[bOff + 7],
+    (b[bOff + 8] << 8) | b[bOff + 9],
+    (b[bOff + 10] << 8) | b[bOff + 11],
+    (b[bOff + 12] << 8) | b[bOff + 13],
+    (b[bOff + 14] << 8) | b[bOff + 15],
+    ports & 0xffff,
   );
+}
+
+/** Compares two 16-byte addresses as the key strings do (big-endian 16-bit units): <0, 0 or >0. */
+function compareV6(a: Uint8Array, ao: number, b: Uint8Array, bo: number): number {
+  for (let i = 0; i < 16; i++) {
+    const x = a[ao + i] - b[bo + i];
+    if (x !== 0) return x;
+  }
+  return 0;
+}
+
+/** A 32-bit hash of the 16-byte address at `o`, as four big-endian words. */
+function hashV6(b: Uint8Array, o: number): number {
+  return mixV6(
+    (b[o] << 24) | (b[o + 1] << 16) | (b[o + 2] << 8) | b[o + 3],
+    (b[o + 4] << 24) | (b[o + 5] << 16) | (b[o + 6] << 8) | b[o + 7],
+    (b[o + 8] << 24) | (b[o + 9] << 16) | (b[o + 10] << 8) | b[o + 11],
+    (b[o + 12] << 24) | (b[o + 13] << 16) | (b[o + 14] << 8) | b[o + 15],
+  );
+}
+
+/** hashV6 of the address held in a key from code unit `at` on (eight 16-bit units). */
+function hashV6Key(k: string, at: number): number {
+  return mixV6(
+    (k.charCodeAt(at) << 16) | k.charCodeAt(at + 1),
+    (k.charCodeAt(at + 2) << 16) | k.charCodeAt(at + 3),
+    (k.charCodeAt(at + 4) << 16) | k.charCodeAt(at + 5),
+    (k.charCodeAt(at + 6) << 16) | k.charCodeAt(at + 7),
+  );
+}
+
+function mixV6(w0: number, w1: number, w2: number, w3: number): number {
+  let h = Math.imul(w0, 0xcc9e2d51) ^ w1;
+  h = Math.imul(h ^ (h >>> 15), 0x1b873593) ^ w2;
+  h = Math.imul(h ^ (h >>> 13), 0x85ebca6b) ^ w3;
+  h = Math.imul(h ^ (h >>> 16), 0xc2b2ae35);
+  return h ^ (h >>> 15);
+}
+
+/** Whether an IPv6 flow's key holds these two addresses as its endpoints A and B. */
+function keyHoldsV6(k: string, b: Uint8Array, aOff: number, bOff: number): boolean {
+  for (let i = 0; i < 8; i++) {
+    if (k.charCodeAt(1 + i) !== ((b[aOff + 2 * i] << 8) | b[aOff + 2 * i + 1])) return false;
+    if (k.charCodeAt(10 + i) !== ((b[bOff + 2 * i] << 8) | b[bOff + 2 * i + 1])) return false;
+  }
+  return true;
 }
