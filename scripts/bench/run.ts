@@ -19,6 +19,7 @@
 import { execFileSync, spawn, spawnSync } from 'node:child_process';
 import {
   closeSync,
+  createReadStream,
   existsSync,
   mkdirSync,
   mkdtempSync,
@@ -31,6 +32,7 @@ import {
 } from 'node:fs';
 import { cpus, tmpdir } from 'node:os';
 import { basename, join, relative } from 'node:path';
+import { createInterface } from 'node:readline';
 import {
   argValue,
   type CaptureInfo,
@@ -558,7 +560,8 @@ async function main(argv: string[]): Promise<void> {
     );
     const counts = new Map<string, number>();
     capstreamFlows = 0;
-    for (const line of readFileSync(flowsFile, 'utf8').split('\n')) {
+    // Line by line: for a capture of a few GB the output is past the longest string V8 makes.
+    for await (const line of createInterface({ input: createReadStream(flowsFile), crlfDelay: Infinity })) {
       if (!line) continue;
       capstreamFlows++;
       const app = (JSON.parse(line) as { app: string }).app;
