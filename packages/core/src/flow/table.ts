@@ -65,7 +65,7 @@ interface FragmentEntry {
  */
 export class FlowTable {
   readonly options: FlowTableOptions;
-  /** Every tracked flow by key string, in creation order (the IPv6 flows are looked up here). */
+  /** Every tracked flow by key string, in creation order (IPv6 flows left out of `v6` are found here). */
   readonly flows = new Map<string, Flow>();
   /** The IPv4 flows by endpoint A's address, B's, their ports (A << 16 | B), protocol + 1. */
   private readonly v4 = new QuadKeyMap<Flow>();
