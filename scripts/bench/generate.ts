@@ -452,7 +452,9 @@ export function planStats(
 }
 
 export function capturePath(params: GenerateParams, dir = DEFAULT_DIR): string {
-  return join(dir, `capstream-bench-${params.sizeMb}mb-s${params.seed}.pcap`);
+  // A capture spread over another duration is another file (the default's name stays as it was).
+  const over = params.durationSec === DEFAULT_PARAMS.durationSec ? '' : `-d${params.durationSec}`;
+  return join(dir, `capstream-bench-${params.sizeMb}mb-s${params.seed}${over}.pcap`);
 }
 
 /** Generates the capture unless bench-data/ already holds one made with the same parameters. */

@@ -1,6 +1,6 @@
 // Parse benchmark: capstream against tshark, ndpiReader and tcpdump on the same generated capture.
 //
-//   npm run bench -- [--suite parse|api|graphql|dashboard|cluster] [--size-mb N] [--only capstream,tshark,ndpi,tcpdump] [--runs N] [--write] [--profile]
+//   npm run bench -- [--suite parse|memory|api|graphql|dashboard|cluster] [--size-mb N] [--only capstream,tshark,ndpi,tcpdump] [--runs N] [--write] [--profile]
 //
 // Tools: capstream, capstream-no-inspect (the same without app labelling, to show what labelling costs),
 // tshark, ndpiReader (alias ndpi) and tcpdump; all of them unless --only picks some.
@@ -49,7 +49,7 @@ const START_MARK = '<!-- parse-bench:start -->';
 const END_MARK = '<!-- parse-bench:end -->';
 const GNU_TIME = '/usr/bin/time';
 
-interface Tool {
+export interface Tool {
   name: string;
   /** Shown in the table and the docs. */
   display: string;
@@ -63,7 +63,7 @@ interface Tool {
 
 const CAPSTREAM_BIN = join(REPO_ROOT, 'bin/capstream.mjs');
 
-const TOOLS: Tool[] = [
+export const TOOLS: Tool[] = [
   {
     name: 'capstream',
     display: 'node bin/capstream.mjs flows FILE --format jsonl > /dev/null',
@@ -134,7 +134,7 @@ const TOOLS: Tool[] = [
   },
 ];
 
-interface Measurement {
+export interface Measurement {
   wallSec: number;
   /** User + system CPU seconds of the process (all its threads). */
   cpuSec: number | null;
@@ -177,7 +177,7 @@ function cpuTime(pid: number): number {
 }
 
 /** Runs bin/args with stdout to /dev/null or `outFile`; resolves with wall time, CPU time and peak RSS. */
-async function measure(
+export async function measure(
   bin: string,
   args: string[],
   outFile: string | null,
@@ -243,7 +243,7 @@ function tsharkConversations(out: string): { conversations: number; frames: numb
 }
 
 /** Reads the whole file once so that every tool finds it in the page cache. */
-function warmCache(path: string): number {
+export function warmCache(path: string): number {
   const fd = openSync(path, 'r');
   const buf = Buffer.alloc(16 << 20);
   let total = 0;
@@ -316,7 +316,7 @@ async function profileCapstream(file: string, dir: string): Promise<string> {
 // ---------------------------------------------------------------------------------------------
 // Report
 
-function fmt(x: number, digits: number): string {
+export function fmt(x: number, digits: number): string {
   return x.toLocaleString('en-US', { minimumFractionDigits: digits, maximumFractionDigits: digits });
 }
 
@@ -326,7 +326,7 @@ function toolVersion(bin: string, args: string[], pattern: RegExp): string {
   return m ? m[1] : 'unknown';
 }
 
-function machine(): string {
+export function machine(): string {
   let cpu = 'unknown';
   try {
     const m = /model name\s*:\s*(.+)/.exec(readFileSync('/proc/cpuinfo', 'utf8'));
@@ -355,7 +355,7 @@ function pct(part: number, whole: number): string {
   return `${fmt(x, x > 0 && x < 0.1 ? 2 : 1)}%`;
 }
 
-function verdict(ok: boolean): string {
+export function verdict(ok: boolean): string {
   return ok ? '**met**' : '**not met**';
 }
 
@@ -490,8 +490,9 @@ async function main(argv: string[]): Promise<void> {
   if (suite === 'graphql') return (await import('./graphql-servers.ts')).benchGraphqlServers(argv);
   if (suite === 'dashboard') return (await import('./dashboard.ts')).benchDashboardSuite(argv);
   if (suite === 'cluster') return (await import('./cluster.ts')).benchCluster(argv);
+  if (suite === 'memory') return (await import('./memory.ts')).benchMemory(argv);
   if (suite !== 'parse')
-    throw new Error(`--suite: parse, api, graphql, dashboard or cluster, not '${suite}'`);
+    throw new Error(`--suite: parse, memory, api, graphql, dashboard or cluster, not '${suite}'`);
   const sizeMb = positiveNumber(argv, '--size-mb', DEFAULT_PARAMS.sizeMb);
   const runs = Math.floor(positiveNumber(argv, '--runs', 1));
   const only = argValue(argv, '--only');

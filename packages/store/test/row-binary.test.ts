@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import { internals } from '../src/client.ts';
+import { clampNs } from '../src/convert.ts';
 import { StoreError } from '../src/errors.ts';
 import { payloadType, RowBinaryWriter, rowEncoder, valueWriter } from '../src/row-binary.ts';
 import { execForTest, openTestStore, queryForTest, type TestStore } from '../src/testing.ts';
@@ -149,18 +150,45 @@ test('a value that does not fit its column is refused before anything is written
 });
 
 test('a compiled row encoder writes what the per-column writers write, and refuses what they refuse', () => {
-  type Row = { s: string; ls: string | null; u16: number | null; t: string; n: number };
+  type Row = {
+    s: string;
+    ls: string | null;
+    b: boolean;
+    u8: number;
+    u16: number | null;
+    u64: number;
+    f: number | null;
+    ip: string;
+    t: string;
+    n: number;
+  };
   const columns = [
     { name: 's', type: 'String', value: 's' as const },
     { name: 'ls', type: 'LowCardinality(Nullable(String))', value: 'ls' as const },
+    { name: 'b', type: 'Bool', value: 'b' as const },
+    { name: 'u8', type: 'UInt8', value: 'u8' as const },
     { name: 'u16', type: 'Nullable(UInt16)', value: 'u16' as const },
+    { name: 'u64', type: 'UInt64', value: 'u64' as const },
+    { name: 'f', type: 'Nullable(Float64)', value: 'f' as const },
+    { name: 'ip', type: 'IPv6', value: 'ip' as const },
     { name: 'when', type: "DateTime64(9, 'UTC')", value: 't' as const },
     { name: 'twice', type: 'UInt32', value: (r: Row) => r.n * 2 },
   ];
+  const base: Row = { s: 's', ls: null, b: false, u8: 0, u16: 0, u64: 0, f: null, ip: '::', t: '0', n: 0 };
   const rows: Row[] = [
-    { s: 'ascii', ls: null, u16: 0, t: '0', n: 1 },
-    { s: 'naïve ☃', ls: 'x'.repeat(300), u16: null, t: '-1', n: 0 },
-    { s: '', ls: '', u16: 65535, t: '1714982400004554000', n: 2 ** 31 - 1 },
+    { ...base, s: 'ascii', n: 1 },
+    { ...base, s: 'naïve ☃', ls: 'x'.repeat(300), b: true, u8: 255, u16: null, t: '-1', ip: '192.0.2.1' },
+    {
+      ...base,
+      s: '',
+      ls: '',
+      u16: 65535,
+      u64: Number.MAX_SAFE_INTEGER,
+      f: -1.5,
+      ip: '2001:db8::1',
+      t: '1714982400004554000',
+      n: 2 ** 31 - 1,
+    },
   ];
   const encode = rowEncoder<Row>(columns);
   const compiled = new RowBinaryWriter(8);
@@ -174,15 +202,69 @@ test('a compiled row encoder writes what the per-column writers write, and refus
     });
   }
   assert.deepEqual(compiled.bytes(), reference.bytes());
-  assert.throws(
-    () => encode(new RowBinaryWriter(), { s: 's', ls: null, u16: 70_000, t: '0', n: 0 }),
-    (e: unknown) => e instanceof StoreError && /u16: 70000 is not a UInt16/.test(e.message),
-  );
+  const refused: [Partial<Row>, RegExp][] = [
+    [{ u16: 70_000 }, /u16: 70000 is not a UInt16/],
+    [{ u8: 1.5 }, /u8: 1.5 is not a UInt8/],
+    [{ u64: 2 ** 53 }, /u64: 9007199254740992 is not a UInt64/],
+    [{ b: 1 as unknown as boolean }, /b: 1 is not a Bool/],
+    [{ f: '1' as unknown as number }, /f: "1" is not a Float64/],
+    [{ ip: '1.2.3' }, /ip: "1.2.3" is not a IP address/],
+    [{ t: '12.5' }, /when: "12.5" is not a nanosecond timestamp/],
+    [{ s: null as unknown as string }, /s: null is not a String/],
+    [{ n: -1 }, /twice: -2 is not a UInt32/],
+  ];
+  for (const [change, message] of refused) {
+    assert.throws(
+      () => encode(new RowBinaryWriter(), { ...base, ...change }),
+      (e: unknown) => e instanceof StoreError && e.code === 'INVALID_ARGUMENT' && message.test(e.message),
+      JSON.stringify(change),
+    );
+  }
   assert.throws(() => rowEncoder([{ name: 'a-b', type: 'String', value: 's' }]), /not an identifier/);
   assert.throws(
     () => rowEncoder<Record<string, string>>([{ name: 'a', type: 'String', value: 'x;y' }]),
     /not an identifier/,
   );
+  assert.throws(() => rowEncoder([{ name: 'a', type: 'Array(String)', value: 'a' }]), /no writer/);
+});
+
+test('times as text are written as BigInt would write them, on both sides of the fast path', () => {
+  const texts = [
+    '1000000000',
+    '1714982400004554000',
+    '0000000000000000001',
+    '8999999999999999999',
+    '9000000000000000000',
+    '9223372036854775807',
+    '9223372036854775808',
+    '4294967295999999999',
+    '4294967296000000000',
+    '281474976710655999',
+    '999999999',
+    '-1714982400004554000',
+  ];
+  // Random times of 10 to 19 digits, the fast path's whole range.
+  let seed = 7;
+  const next = () => {
+    seed = (seed * 1103515245 + 12345) % 2147483648;
+    return seed;
+  };
+  for (let i = 0; i < 5000; i++) {
+    const digits = 10 + (next() % 10);
+    let t = String(1 + (next() % 8));
+    while (t.length < digits) t += String(next() % 10);
+    texts.push(t);
+  }
+  const fast = new RowBinaryWriter(8);
+  const reference = new RowBinaryWriter(8);
+  for (const t of texts) {
+    assert.equal(fast.nsText(t), true, t);
+    reference.int64(clampNs(BigInt(t)));
+  }
+  assert.deepEqual(fast.bytes(), reference.bytes());
+  for (const bad of ['12345678901234567x', '17149824000045540.0', '', '-', '1'.repeat(31)]) {
+    assert.equal(fast.nsText(bad), false, bad);
+  }
 });
 
 test('payload types drop LowCardinality only', () => {
