@@ -1,6 +1,7 @@
 import type { AddressScope, EnrichedFlow } from '@capstream/pipeline';
 import { ipFromHex, isoDigits, nsToDateTime64, nsToIso, num, numOrNull } from './convert.ts';
 import { type Db, dedupSettings } from './db.ts';
+import type { ClickHouseSettings } from '@clickhouse/client';
 import { StoreError } from './errors.ts';
 import { payloadType, RowBinaryWriter, type RowValue, rowEncoder } from './row-binary.ts';
 import { FLOWS } from './schema.ts';
@@ -241,6 +242,36 @@ export function rowToFlow(r: Raw): EnrichedFlow {
   return readFlow(r, FLOW_READ_FIELDS) as EnrichedFlow;
 }
 
+/**
+ * The rows of one insert without repeats of a flow version (capture, flow, version), the last
+ * kept, as a ReplacingMergeTree keeps it. Inserts skip the engine's own merging of the block
+ * (`optimize_on_insert = 0`, below); this keeps what it gave: a final row stored once per flow,
+ * which the reads without FINAL and the rollups count on. (A batch holds a repeat when a parser
+ * replays flows it had sent before they were written.)
+ */
+export function uniqueFlowVersions<T extends Pick<EnrichedFlow, 'capture_id' | 'flow_id' | 'version'>>(
+  rows: readonly T[],
+): readonly T[] {
+  const last = new Map<string, number>();
+  for (let i = 0; i < rows.length; i++) {
+    const r = rows[i]!;
+    last.set(`${r.capture_id}/${r.flow_id}/${r.version}`, i);
+  }
+  if (last.size === rows.length) return rows;
+  return rows.filter((r, i) => last.get(`${r.capture_id}/${r.flow_id}/${r.version}`) === i);
+}
+
+/**
+ * The settings of a flows insert: idempotent by token, and without `optimize_on_insert`. That pass
+ * merges the block's rows by sorting key in `flows` and in every rollup; the rollups' views
+ * already GROUP BY their key and the flows are made unique above, so it merged nothing, at ~0.6 s
+ * of ClickHouse CPU per 200,000 flows (chDB 3.4, 50,000-flow inserts into `flows` and its seven
+ * rollups: ~4.5 s against ~3.9 s of process CPU, encoding included).
+ */
+function insertSettings(dedupToken: string): ClickHouseSettings {
+  return { ...dedupSettings(dedupToken), optimize_on_insert: 0 };
+}
+
 export function createFlowsRepo(db: Db): FlowsRepo {
   const flows = db.table('flows');
   return {
@@ -249,6 +280,7 @@ export function createFlowsRepo(db: Db): FlowsRepo {
         throw new StoreError('INVALID_ARGUMENT', 'flows.insert needs a non-empty dedup token');
       }
       if (rows.length === 0) return;
+      rows = uniqueFlowVersions(rows);
       if (db.binaryInserts) {
         await db.insertBinary(
           `inserting ${rows.length} flows`,
@@ -256,7 +288,7 @@ export function createFlowsRepo(db: Db): FlowsRepo {
           COLUMNS,
           FLOWS_BINARY_STRUCTURE,
           flowsToRowBinary(rows),
-          dedupSettings(dedupToken) as Record<string, string | number>,
+          insertSettings(dedupToken) as Record<string, string | number>,
         );
         return;
       }
@@ -267,7 +299,7 @@ export function createFlowsRepo(db: Db): FlowsRepo {
         COLUMNS,
         values,
         INSERT_FORMAT,
-        dedupSettings(dedupToken),
+        insertSettings(dedupToken),
       );
     },
 

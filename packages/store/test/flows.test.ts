@@ -140,6 +140,28 @@ test('a batch inserted three times with one dedup token is stored once (and coun
   assert.equal(await store.flows.count(c), 50);
 });
 
+test('a flow version repeated within one batch (a replay) is stored once and counted once in rollups', async () => {
+  const c = 'repeat-in-batch';
+  const flows = Array.from({ length: 4 }, (_, i) =>
+    sampleFlow({ capture_id: c, flow_id: `r${i}`, first_ns: String(1714564800000000000n + BigInt(i)) }),
+  );
+  // The parser replayed r1 and r2 (same versions) before the batch was written; r0 also comes as
+  // an active version 1 and its final version 2, which both stay (FINAL reads pick version 2).
+  const active = { ...flows[0]!, version: 1, final: false, packets_src: 1 };
+  const final0 = { ...flows[0]!, version: 2 };
+  const batch = [active, final0, flows[1]!, flows[2]!, flows[3]!, flows[1]!, { ...flows[2]! }];
+  await store.flows.insert(batch, `${c}:seg:1`);
+  assert.equal(await rawCount(c), 5);
+  assert.equal(await store.flows.count(c), 4);
+  const finalRows = await queryForTest<{ n: number }>(
+    store,
+    `SELECT count() AS n FROM \`${store.database}\`.flows WHERE capture_id = {c:String} AND final`,
+    { c },
+  );
+  assert.equal(finalRows[0]!.n, 4);
+  assert.deepEqual(await rollup(c), { flows: 4, packets: 4 * 22, bytes: 4 * 11000 });
+});
+
 test('a dedup token does not outlive its insert', async () => {
   // chDB keeps settings passed with a query as session SETs; a token left set would make a later
   // insert without one a "duplicate" of an old batch. Inserts carry theirs in INSERT ... SETTINGS.
