@@ -1,7 +1,7 @@
 import type { AddressScope, EnrichedFlow } from '@capstream/pipeline';
+import type { ClickHouseSettings } from '@clickhouse/client';
 import { ipFromHex, isoDigits, nsToDateTime64, nsToIso, num, numOrNull } from './convert.ts';
 import { type Db, dedupSettings } from './db.ts';
-import type { ClickHouseSettings } from '@clickhouse/client';
 import { StoreError } from './errors.ts';
 import { payloadType, RowBinaryWriter, type RowValue, rowEncoder } from './row-binary.ts';
 import { FLOWS } from './schema.ts';
