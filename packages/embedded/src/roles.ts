@@ -8,7 +8,7 @@ import {
   openGeoDatabaseLogged,
   resolveGeoConfig,
 } from '@capstream/geo';
-import { CaptureArchive, createIngestStage, type IngestStage } from '@capstream/ingest';
+import { type BufferPool, CaptureArchive, createIngestStage, type IngestStage } from '@capstream/ingest';
 import { displaySourceOf, openSource, type SourceContext, UploadStore } from '@capstream/ingest/sources';
 import { createParserStage } from '@capstream/parser';
 import {
@@ -43,6 +43,8 @@ export interface RoleContext {
   registry: Registry;
   config: EmbeddedConfig;
   segmentBytes?: number;
+  /** Segment buffers, given back by the transport once parsed (the in-process one only). */
+  segmentBuffers?: BufferPool;
   liveFlushMs?: number;
   geo?: Partial<GeoConfig>;
 }
@@ -73,6 +75,8 @@ export async function createIngest(ctx: RoleContext): Promise<IngestParts> {
   const c = ctx.config;
   const sourceContext: SourceContext = {
     uploadStore: uploads,
+    // The ingest stage copies what it keeps of a chunk (see its read loop).
+    file: { reuseChunks: true },
     fetch: { env: ctx.env, allow: c.fetch.allow, maxBytes: c.fetch.maxBytes, timeoutMs: c.fetch.timeoutMs },
   };
   const segmentBytes = ctx.segmentBytes ?? c.segmentBytes;
@@ -81,6 +85,7 @@ export async function createIngest(ctx: RoleContext): Promise<IngestParts> {
     {
       transport: ctx.transport,
       archive,
+      segmentBuffers: ctx.segmentBuffers,
       log: ctx.log.child({ stage: 'ingest' }),
       registry: ctx.registry,
       openSource: (job) => openSource(job.source, sourceContext),

@@ -19,6 +19,13 @@ export interface MemoryTransportOptions {
   /** Told when a handler fails; the batch is delivered again after `retryMs`. */
   onHandlerError: (error: unknown, topic: string, group: string) => void;
   retryMs: number;
+  /**
+   * Told of the messages a topic lets go once every group committed past them: nothing of the
+   * transport reads them again, so their buffers can be reused (the embedded pipeline's segments).
+   */
+  onTrim: ((topic: string, messages: readonly Message<unknown>[]) => void) | null;
+  /** `maxBacklog` and `maxBatch` of particular topics (e.g. one whose messages are large). */
+  topicLimits: Readonly<Record<string, Partial<Pick<MemoryTransportOptions, 'maxBacklog' | 'maxBatch'>>>>;
 }
 
 const DEFAULTS: MemoryTransportOptions = {
@@ -27,6 +34,8 @@ const DEFAULTS: MemoryTransportOptions = {
   maxBatch: 64,
   onHandlerError: () => {},
   retryMs: 200,
+  onTrim: null,
+  topicLimits: {},
 };
 
 interface GroupState {
@@ -70,16 +79,15 @@ class Partition {
     for (const w of waiters) w();
   }
 
-  /** Drops messages every group has committed. */
-  trim(): void {
-    if (this.groups.size === 0) return;
+  /** Drops messages every group has committed; returns them. */
+  trim(): Message<unknown>[] {
+    if (this.groups.size === 0) return [];
     let min = this.end;
     for (const g of this.groups.values()) min = Math.min(min, g.committed + 1);
     const drop = min - this.base;
-    if (drop > 0) {
-      this.log.splice(0, drop);
-      this.base = min;
-    }
+    if (drop <= 0) return [];
+    this.base = min;
+    return this.log.splice(0, drop);
   }
 }
 
@@ -110,9 +118,10 @@ export class MemoryTransport implements Transport {
   async send<T>(topic: string, messages: Message<T>[]): Promise<void> {
     if (this.closed) throw new Error('transport is closed');
     const parts = this.topic(topic);
+    const maxBacklog = this.options.topicLimits[topic]?.maxBacklog ?? this.options.maxBacklog;
     for (const m of messages) {
       const p = parts[partitionFor(m.key, parts.length)];
-      while (p.groups.size > 0 && p.backlog() >= this.options.maxBacklog) await p.waitForSpace();
+      while (p.groups.size > 0 && p.backlog() >= maxBacklog) await p.waitForSpace();
       p.append(m);
     }
   }
@@ -124,6 +133,7 @@ export class MemoryTransport implements Transport {
     options: SubscribeOptions = {},
   ): Promise<Subscription> {
     const parts = this.topic(topic);
+    const maxBatch = this.options.topicLimits[topic]?.maxBatch ?? this.options.maxBatch;
     const loops: Promise<void>[] = [];
     let stopping = false;
     const states = parts.map((p) => {
@@ -145,7 +155,8 @@ export class MemoryTransport implements Transport {
         const g = p.groups.get(group)!;
         if (offset > g.committed) {
           g.committed = Math.min(offset, p.end - 1);
-          p.trim();
+          const dropped = p.trim();
+          if (dropped.length > 0) this.options.onTrim?.(topic, dropped);
         }
       },
     };
@@ -162,7 +173,7 @@ export class MemoryTransport implements Transport {
               continue;
             }
             const from = g.position;
-            const to = Math.min(p.end, from + this.options.maxBatch);
+            const to = Math.min(p.end, from + maxBatch);
             const batch: Delivery<T>[] = [];
             for (let o = from; o < to; o++) {
               const m = p.log[o - p.base] as Message<T>;

@@ -99,4 +99,81 @@ describe('in-process transport', () => {
     assert.equal(sent, 20);
     await sub.close();
   });
+  it('lets go of messages once every group committed past them, and says which', async () => {
+    const trimmed: string[] = [];
+    const t = new MemoryTransport({
+      partitions: 1,
+      maxBatch: 2,
+      onTrim: (topic, messages) => trimmed.push(...messages.map((m) => `${topic}:${m.value}`)),
+    });
+    const fast: number[] = [];
+    const slow: number[] = [];
+    const subFast = await t.subscribe<number>('x', 'fast', async (batch, ctx) => {
+      fast.push(...batch.map((d) => d.value));
+      await ctx.commit(0, batch[batch.length - 1].offset);
+    });
+    let slowCommits = true;
+    const subSlow = await t.subscribe<number>('x', 'slow', async (batch, ctx) => {
+      slow.push(...batch.map((d) => d.value));
+      if (slowCommits) await ctx.commit(0, batch[batch.length - 1].offset);
+    });
+    await t.send(
+      'x',
+      [0, 1, 2, 3].map((v) => ({ key: 'a', value: v })),
+    );
+    await until(() => fast.length === 4 && slow.length === 4);
+    assert.deepEqual(trimmed, ['x:0', 'x:1', 'x:2', 'x:3']);
+    // A group that has not committed holds them: nothing is let go, and a restart gets them again.
+    slowCommits = false;
+    await t.send('x', [{ key: 'a', value: 4 }]);
+    await until(() => fast.length === 5 && slow.length === 5);
+    assert.deepEqual(trimmed, ['x:0', 'x:1', 'x:2', 'x:3']);
+    await subSlow.close();
+    const again: number[] = [];
+    const subAgain = await t.subscribe<number>('x', 'slow', async (batch, ctx) => {
+      again.push(...batch.map((d) => d.value));
+      await ctx.commit(0, batch[batch.length - 1].offset);
+    });
+    await until(() => again.length === 1);
+    assert.deepEqual(again, [4]);
+    await until(() => trimmed.length === 5);
+    assert.equal(trimmed[4], 'x:4');
+    await subFast.close();
+    await subAgain.close();
+  });
+
+  it('applies a topic its own backlog and batch size', async () => {
+    const t = new MemoryTransport({
+      partitions: 1,
+      maxBacklog: 100,
+      maxBatch: 50,
+      topicLimits: { big: { maxBacklog: 2, maxBatch: 1 } },
+    });
+    const batches: number[] = [];
+    let release: () => void = () => {};
+    const sub = await t.subscribe<number>('big', 'g', async (batch, ctx) => {
+      batches.push(batch.length);
+      await new Promise<void>((r) => {
+        release = r;
+      });
+      await ctx.commit(0, batch[batch.length - 1].offset);
+    });
+    let sent = 0;
+    const sending = (async () => {
+      for (let i = 0; i < 10; i++) {
+        await t.send('big', [{ key: 'a', value: i }]);
+        sent++;
+      }
+    })();
+    await new Promise((r) => setTimeout(r, 50));
+    assert.ok(sent <= 3, `sender ran ahead: ${sent}`);
+    while (batches.length < 10) {
+      release();
+      await new Promise((r) => setTimeout(r, 1));
+    }
+    release();
+    await sending;
+    assert.deepEqual(batches, Array(10).fill(1));
+    await sub.close();
+  });
 });

@@ -12,6 +12,7 @@ import {
 } from '@capstream/pipeline';
 import { Registry } from 'prom-client';
 import type { ArchiveWriter, CaptureArchive } from './archive.ts';
+import type { BufferPool } from './buffer-pool.ts';
 import { type IngestConfig, ingestConfig } from './config.ts';
 import { sha256Hasher } from './hasher.ts';
 import { type IngestMetrics, ingestMetrics } from './metrics.ts';
@@ -19,6 +20,7 @@ import { Segmenter } from './segmenter.ts';
 import type { OpenedSource } from './sources/source.ts';
 
 export { CaptureArchive } from './archive.ts';
+export { BufferPool } from './buffer-pool.ts';
 export { type IngestConfig, ingestConfig } from './config.ts';
 export { Segmenter } from './segmenter.ts';
 
@@ -27,6 +29,11 @@ export interface IngestDeps {
   /** Opens a job's source (the sources module; tests may pass their own). */
   openSource: (job: CaptureJob) => Promise<OpenedSource>;
   archive?: CaptureArchive | null;
+  /**
+   * Where segment buffers come from, when the transport gives them back once consumed (the
+   * in-process one does: see MemoryTransport's onTrim). Unset: a fresh buffer per segment.
+   */
+  segmentBuffers?: BufferPool;
   log?: Logger;
   registry?: Registry;
 }
@@ -118,7 +125,7 @@ export function createIngestStage(partial: Partial<IngestConfig>, deps: IngestDe
       return result;
     }
     await event({ captureId, status: 'RUNNING', bytesRead: 0, bytesTotal: opened.size });
-    const segmenter = new Segmenter({ maxBytes: config.segmentBytes });
+    const segmenter = new Segmenter({ maxBytes: config.segmentBytes, buffers: deps.segmentBuffers });
     let archive: ArchiveWriter | null = null;
     let linked = false;
     let lastProgress = Date.now();
@@ -135,11 +142,17 @@ export function createIngestStage(partial: Partial<IngestConfig>, deps: IngestDe
     const hash = sha256Hasher();
     let gzip = false;
     try {
-      const unwrapped = await unwrapCapture(opened.stream, (raw) => {
-        result.bytesRead += raw.length;
-        hash.update(raw);
-        metrics.bytes.inc(raw.length);
-      });
+      // Every chunk is used before the next is asked for: copied by the hasher and the segmenter,
+      // written by the archive before the loop goes on. So a source may reuse its buffers.
+      const unwrapped = await unwrapCapture(
+        opened.stream,
+        (raw) => {
+          result.bytesRead += raw.length;
+          hash.update(raw);
+          metrics.bytes.inc(raw.length);
+        },
+        { chunksReused: opened.reusesChunks === true },
+      );
       const { bytes } = unwrapped;
       gzip = unwrapped.gzip;
       // A local file read as it is becomes the archive through a hard link; anything else is copied.

@@ -11,6 +11,7 @@ import {
   truncatedError,
   type UnitFormat,
 } from '@capstream/core';
+import type { BufferPool } from './buffer-pool.ts';
 
 /** A segment as the segmenter cuts it (the pipeline's Segment without the capture id). */
 export interface CutSegment {
@@ -24,6 +25,11 @@ export interface CutSegment {
 export interface SegmenterOptions {
   /** Upper bound of a segment's records, in bytes (a single larger record gets a segment of its own). */
   maxBytes: number;
+  /**
+   * Where segment buffers come from; whoever consumes the segments gives them back to it (the
+   * embedded pipeline's transport, once the parser committed past them). Unset: fresh buffers.
+   */
+  buffers?: BufferPool;
 }
 
 const PCAPNG_IDB = 1;
@@ -62,7 +68,12 @@ export class Segmenter implements UnitFormat {
   totalPackets = 0;
 
   constructor(private readonly options: SegmenterOptions = { maxBytes: 1 << 20 }) {
-    this.buf = Buffer.allocUnsafeSlow(options.maxBytes);
+    this.buf = this.newBuffer();
+  }
+
+  private newBuffer(): Buffer {
+    const size = this.options.maxBytes;
+    return this.options.buffers?.take(size) ?? Buffer.allocUnsafeSlow(size);
   }
 
   /** Takes a chunk; returns the segments it completed. Throws CaptureError on a broken capture. */
@@ -233,7 +244,7 @@ export class Segmenter implements UnitFormat {
       records: filled ? this.buf.subarray(0, this.len) : new Uint8Array(this.buf.subarray(0, this.len)),
       packets: this.packets,
     });
-    if (filled) this.buf = Buffer.allocUnsafeSlow(this.options.maxBytes);
+    if (filled) this.buf = this.newBuffer();
     this.startOffset += this.len;
     this.len = 0;
     this.packets = 0;

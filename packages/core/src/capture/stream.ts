@@ -76,6 +76,14 @@ export interface Unwrapped {
   drain(): Promise<void>;
 }
 
+export interface UnwrapOptions {
+  /**
+   * The source reuses its buffers: a chunk is valid only until the one after next is read.
+   * Chunks held longer here (several short first chunks, the decompressor's input) are copied.
+   */
+  chunksReused?: boolean;
+}
+
 /**
  * Looks at a capture's first bytes and unwraps gzip when they say so. `onRaw` sees every raw
  * chunk as it is read (counting, hashing, progress).
@@ -83,8 +91,10 @@ export interface Unwrapped {
 export async function unwrapCapture(
   source: AsyncIterable<Uint8Array>,
   onRaw: (chunk: Uint8Array) => void = () => {},
+  options: UnwrapOptions = {},
 ): Promise<Unwrapped> {
   const it = source[Symbol.asyncIterator]();
+  const reused = options.chunksReused === true;
   const take = async (): Promise<Uint8Array | null> => {
     const r = await it.next();
     if (r.done) return null;
@@ -97,13 +107,17 @@ export async function unwrapCapture(
   while (headLen < 4) {
     const c = await take();
     if (c === null) break;
-    headParts.push(c);
+    // Held while more are read: a reused buffer would be overwritten meanwhile (one chunk per
+    // capture, usually).
+    headParts.push(reused ? Buffer.from(c) : c);
     headLen += c.length;
   }
   const gzip = headLen >= 2 && sniffContainer(Buffer.concat(headParts)) === 'gzip';
+  // The decompressor reads ahead and holds its input: it gets copies of reused chunks.
+  const copy = reused && gzip;
   async function* raw(): AsyncGenerator<Uint8Array> {
     yield* headParts;
-    for (let c = await take(); c !== null; c = await take()) yield c;
+    for (let c = await take(); c !== null; c = await take()) yield copy ? Buffer.from(c) : c;
   }
   let bytes: AsyncIterable<Uint8Array> = raw();
   if (gzip) {

@@ -15,7 +15,17 @@ export interface FileSourceOptions {
    */
   roots?: readonly string[];
   signal?: AbortSignal;
+  /**
+   * Read into a few buffers in turn instead of a fresh one per chunk: a chunk is then valid only
+   * until the one after next is asked for (OpenedSource.reusesChunks). For a reader that copies
+   * what it keeps, as the ingest stage does: a fresh 1 MiB buffer per chunk is memory V8 counts
+   * and collects for, ~0.3 s of young collections per GB of capture.
+   */
+  reuseChunks?: boolean;
 }
+
+/** Buffers a reusing reader turns through: the chunk in use, the one read ahead, the next. */
+const REUSED_CHUNKS = 3;
 
 /** Maps a file system error to what a user can do about it. */
 export function fileError(err: unknown, path: string): SourceError {
@@ -92,9 +102,17 @@ export async function openFile(path: string, opts: FileSourceOptions = {}): Prom
     await fh.close().catch(() => {});
   };
 
+  const ring: Buffer[] | null = opts.reuseChunks ? [] : null;
+  let turn = 0;
+  const nextBuffer = (): Buffer => {
+    if (ring === null) return Buffer.allocUnsafe(chunkSize);
+    turn = (turn + 1) % REUSED_CHUNKS;
+    ring[turn] ??= Buffer.allocUnsafeSlow(chunkSize);
+    return ring[turn]!;
+  };
   const readChunk = async (): Promise<Uint8Array | null> => {
     if (opts.signal?.aborted) throw abortError(opts.signal);
-    const buf = Buffer.allocUnsafe(chunkSize);
+    const buf = nextBuffer();
     let n: number;
     try {
       // FIFOs return what is there; a regular file fills the chunk except at its end.
@@ -128,6 +146,7 @@ export async function openFile(path: string, opts: FileSourceOptions = {}): Prom
     displaySource: path,
     size: st.isFile() ? st.size : null,
     stream: stream(),
+    reusesChunks: ring !== null,
     close,
     ...(st.isFile() ? { localFile: real } : {}),
   };

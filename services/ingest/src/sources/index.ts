@@ -85,7 +85,7 @@ export async function openSource(source: CaptureSource, ctx: SourceContext = {})
           'uploads are not kept by this ingest instance (no upload store)',
         );
       }
-      return ctx.uploadStore.open(source.storeKey);
+      return ctx.uploadStore.open(source.storeKey, { reuseChunks: ctx.file?.reuseChunks === true });
     }
     case 'http': {
       const policy = fetchPolicy(ctx.fetch ?? {});

@@ -12,6 +12,11 @@ export interface OpenedSource {
    * the connection or file; an error thrown from it is a SourceError.
    */
   stream: AsyncIterable<Uint8Array>;
+  /**
+   * True when the stream reads into buffers it reuses: each chunk is valid until the one after
+   * next is asked for, so a reader copies what it keeps longer (FileSourceOptions.reuseChunks).
+   */
+  reusesChunks?: boolean;
   /** Releases the source when its stream will not be read to the end (idempotent). */
   close?(): Promise<void>;
   /**

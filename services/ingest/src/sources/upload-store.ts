@@ -6,7 +6,7 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { type FileHandle, mkdir, open, readdir, readFile, rename, rm, stat, unlink } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
-import { openFile } from './file.ts';
+import { type FileSourceOptions, openFile } from './file.ts';
 import { abortError, formatBytes, type OpenedSource, SourceError } from './source.ts';
 
 const KEY = /^up_[0-9a-f]{32}$/;
@@ -134,10 +134,10 @@ export class UploadStore {
   }
 
   /** Reads a stored capture. */
-  async open(storeKey: string): Promise<OpenedSource> {
+  async open(storeKey: string, options: Pick<FileSourceOptions, 'reuseChunks'> = {}): Promise<OpenedSource> {
     const path = this.dataPath(storeKey);
     try {
-      const opened = await openFile(path);
+      const opened = await openFile(path, options);
       return { ...opened, displaySource: `upload:${storeKey}` };
     } catch (err) {
       if (err instanceof SourceError && err.code === 'NOT_FOUND') {

@@ -51,6 +51,29 @@ describe('file source', () => {
     assert.equal(sha256(parts), sha256(data));
   });
 
+  it('reads into three buffers in turn when asked to reuse them, each chunk valid until the one after next is asked for', async () => {
+    const data = randomData(5 * FILE_CHUNK_SIZE + 1000);
+    const path = join(dir, 'reused.pcap');
+    await writeFile(path, data);
+    const src = await openFile(path, { reuseChunks: true });
+    assert.equal(src.reusesChunks, true);
+    assert.equal((await openFile(path)).reusesChunks, false);
+    const copies: Buffer[] = [];
+    const memories = new Set<ArrayBufferLike>();
+    let previous: Uint8Array | null = null;
+    let previousCopy: Buffer | null = null;
+    for await (const c of src.stream) {
+      // The chunk before this one is still intact (the reader is one read ahead, not two).
+      if (previous !== null) assert.deepEqual(Buffer.from(previous), previousCopy);
+      memories.add(c.buffer);
+      previous = c;
+      previousCopy = Buffer.from(c);
+      copies.push(previousCopy);
+    }
+    assert.equal(memories.size, 3);
+    assert.equal(sha256(copies), sha256(data));
+  });
+
   it('says clearly what is wrong with a path', async () => {
     await failsWith(openFile(join(dir, 'nope.pcap')), 'NOT_FOUND', /no such file/);
     await failsWith(openFile(dir), 'NOT_A_FILE', /is a folder/);
