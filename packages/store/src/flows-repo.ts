@@ -252,13 +252,14 @@ export function rowToFlow(r: Raw): EnrichedFlow {
 export function uniqueFlowVersions<T extends Pick<EnrichedFlow, 'capture_id' | 'flow_id' | 'version'>>(
   rows: readonly T[],
 ): readonly T[] {
+  // Most batches repeat no flow id at all, which is checked without building a key per row.
+  const ids = new Set<string>();
+  for (const r of rows) ids.add(r.flow_id);
+  if (ids.size === rows.length) return rows;
+  const identity = (r: T) => `${r.capture_id}/${r.flow_id}/${r.version}`;
   const last = new Map<string, number>();
-  for (let i = 0; i < rows.length; i++) {
-    const r = rows[i]!;
-    last.set(`${r.capture_id}/${r.flow_id}/${r.version}`, i);
-  }
-  if (last.size === rows.length) return rows;
-  return rows.filter((r, i) => last.get(`${r.capture_id}/${r.flow_id}/${r.version}`) === i);
+  for (let i = 0; i < rows.length; i++) last.set(identity(rows[i]!), i);
+  return rows.filter((r, i) => last.get(identity(r)) === i);
 }
 
 /**
