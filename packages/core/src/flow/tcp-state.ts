@@ -82,6 +82,13 @@ export function tcpClosed(h: number): boolean {
 
 /** Flags as letters, tcpdump's order: F S R P A U E C. */
 export function flagLetters(flags: number): string {
+  // One string per combination, made once, not a few concatenations per record (two per TCP flow).
+  return FLAG_LETTERS[flags & 0xff]!;
+}
+
+const FLAG_LETTERS = Array.from({ length: 256 }, (_, flags) => spellFlags(flags));
+
+function spellFlags(flags: number): string {
   let s = '';
   if (flags & TCP_FIN) s += 'F';
   if (flags & TCP_SYN) s += 'S';
