@@ -15,7 +15,7 @@ import {
   type CaptureEvent,
   type CaptureJob,
   type ConsumerContext,
-  contentToken,
+  ContentToken,
   type DeadLetter,
   type Delivery,
   type DnsNames,
@@ -167,7 +167,9 @@ export async function startWriterRole(
       const rows = batch.flatMap(({ value: { capture_id, names } }) =>
         names.map(({ ip, name }) => ({ capture_id, ip, name })),
       );
-      const token = contentToken(rows.map((d) => `${d.capture_id}/${d.ip}/${d.name}`));
+      const content = new ContentToken();
+      for (const d of rows) content.add3(d.capture_id, d.ip, d.name);
+      const token = content.token();
       await store.dns.insert(rows, `dns-${token}`);
       await c.commit(batch[0].partition, batch[batch.length - 1].offset);
     }),

@@ -69,17 +69,50 @@ export function partitionFor(key: string, partitions: number): number {
  * after a restart).
  */
 export function contentToken(identities: Iterable<string>): string {
-  let h1 = 0x811c9dc5;
-  let h2 = 0xcbf29ce4;
-  let n = 0;
-  for (const id of identities) {
-    for (let i = 0; i < id.length; i++) {
-      const c = id.charCodeAt(i);
-      h1 = Math.imul(h1 ^ c, 0x01000193);
-      h2 = Math.imul(h2 ^ c, 0x01000193) ^ (h1 >>> 13);
-    }
-    h1 = Math.imul(h1 ^ 0x1f, 0x01000193);
-    n++;
+  const t = new ContentToken();
+  for (const id of identities) t.add(id);
+  return t.token();
+}
+
+/**
+ * contentToken fed one identity at a time, or one in three parts: `add3(a, b, c)` counts as the
+ * identity `a/b/c` with no string made for it (a geo batch of 50,000 flows made 50,000, held
+ * until its write and so promoted to V8's old generation).
+ */
+export class ContentToken {
+  private h1 = 0x811c9dc5;
+  private h2 = 0xcbf29ce4;
+  private n = 0;
+
+  add(id: string): void {
+    this.chars(id);
+    this.end();
   }
-  return `${(h1 >>> 0).toString(16)}${(h2 >>> 0).toString(16)}-${n}`;
+
+  add3(a: string, b: string, c: string | number): void {
+    this.chars(a);
+    this.char(0x2f);
+    this.chars(b);
+    this.char(0x2f);
+    this.chars(typeof c === 'string' ? c : `${c}`);
+    this.end();
+  }
+
+  token(): string {
+    return `${(this.h1 >>> 0).toString(16)}${(this.h2 >>> 0).toString(16)}-${this.n}`;
+  }
+
+  private end(): void {
+    this.h1 = Math.imul(this.h1 ^ 0x1f, 0x01000193);
+    this.n++;
+  }
+
+  private chars(s: string): void {
+    for (let i = 0; i < s.length; i++) this.char(s.charCodeAt(i));
+  }
+
+  private char(c: number): void {
+    this.h1 = Math.imul(this.h1 ^ c, 0x01000193);
+    this.h2 = Math.imul(this.h2 ^ c, 0x01000193) ^ (this.h1 >>> 13);
+  }
 }

@@ -1,6 +1,6 @@
 import {
   type ConsumerContext,
-  contentToken,
+  ContentToken,
   type DeadLetter,
   type Delivery,
   type EnrichedFlow,
@@ -250,13 +250,7 @@ export function createGeoStage(settings: Partial<GeoConfig>, deps: GeoDeps): Geo
     if (rows.length === 0) return true;
     const first = batch[0];
     const last = batch[batch.length - 1];
-    const token = dedupToken(
-      first.topic,
-      first.partition,
-      first.offset,
-      last.offset,
-      contentToken(rows.map((r) => `${r.capture_id}/${r.flow_id}/${r.version}`)),
-    );
+    const token = dedupToken(first.topic, first.partition, first.offset, last.offset, flowsToken(rows));
     let wait = c.retryMs;
     for (let attempt = 1; ; attempt++) {
       const started = performance.now();
@@ -336,6 +330,13 @@ export function createGeoStage(settings: Partial<GeoConfig>, deps: GeoDeps): Geo
       log.info({ uncommitted: left }, 'geo stage stopped');
     },
   };
+}
+
+/** The content part of a batch's dedup token: its flows' identities, capture/flow/version. */
+function flowsToken(rows: readonly EnrichedFlow[]): string {
+  const t = new ContentToken();
+  for (const r of rows) t.add3(r.capture_id, r.flow_id, r.version);
+  return t.token();
 }
 
 /**
