@@ -1,8 +1,9 @@
 // QUIC Initial packet protection (RFC 9001 §5, RFC 9369 §3.3): key derivation from the client's Destination
 // Connection ID (HMAC-SHA-256 from sha256.ts: cheaper than node:crypto's per-call setup for these short inputs),
-// header protection removal and AEAD_AES_128_GCM decryption with node:crypto.
+// header protection removal (one AES block, aes-block.ts) and AEAD_AES_128_GCM decryption with node:crypto.
 
-import { createCipheriv, createDecipheriv } from 'node:crypto';
+import { createDecipheriv } from 'node:crypto';
+import { aes128EncryptBlock } from './aes-block.ts';
 import { type HmacKey, hmacKey, hmacSha256 } from './sha256.ts';
 
 export interface InitialKeys {
@@ -100,11 +101,12 @@ export function deriveInitialKeys(
   };
 }
 
-/** RFC 9001 §5.4.3: mask = AES-ECB(hp_key, sample), for a 16-byte sample. */
-export function headerProtectionMask(hp: Buffer, sample: Uint8Array): Buffer {
-  const c = createCipheriv('aes-128-ecb', hp, null);
-  c.setAutoPadding(false);
-  return c.update(sample);
+/**
+ * RFC 9001 §5.4.3: mask = AES-ECB(hp_key, sample), for a 16-byte sample. One block: encrypted in
+ * JavaScript (aes-block.ts), without a node:crypto cipher object per connection.
+ */
+export function headerProtectionMask(hp: Buffer, sample: Uint8Array): Uint8Array {
+  return aes128EncryptBlock(hp, sample);
 }
 
 /**
