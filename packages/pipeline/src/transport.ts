@@ -108,7 +108,16 @@ export class ContentToken {
   }
 
   private chars(s: string): void {
-    for (let i = 0; i < s.length; i++) this.char(s.charCodeAt(i));
+    // In locals: the fields written per character made this ~1.4x slower.
+    let h1 = this.h1;
+    let h2 = this.h2;
+    for (let i = 0; i < s.length; i++) {
+      const c = s.charCodeAt(i);
+      h1 = Math.imul(h1 ^ c, 0x01000193);
+      h2 = Math.imul(h2 ^ c, 0x01000193) ^ (h1 >>> 13);
+    }
+    this.h1 = h1;
+    this.h2 = h2;
   }
 
   private char(c: number): void {
