@@ -174,67 +174,14 @@ function bad(column: string, type: string, v: unknown): StoreError {
   return new StoreError('INVALID_ARGUMENT', `${column}: ${JSON.stringify(v)} is not a ${type}`);
 }
 
-function unsigned(bits: 8 | 16 | 32 | 64): ValueWriter {
-  const max = bits === 64 ? Number.MAX_SAFE_INTEGER : 2 ** bits - 1;
-  const type = `UInt${bits}`;
-  return (w, v, column) => {
-    if (typeof v !== 'number' || !Number.isInteger(v) || v < 0 || v > max) throw bad(column, type, v);
-    if (bits === 8) w.uint8(v);
-    else if (bits === 16) w.uint16(v);
-    else if (bits === 32) w.uint32(v);
-    else w.uint64(v);
-  };
-}
-
-const WRITERS: Readonly<Record<string, ValueWriter>> = {
-  String: (w, v, column) => {
-    if (typeof v !== 'string') throw bad(column, 'String', v);
-    w.string(v);
-  },
-  Bool: (w, v, column) => {
-    if (typeof v !== 'boolean') throw bad(column, 'Bool', v);
-    w.uint8(v ? 1 : 0);
-  },
-  UInt8: unsigned(8),
-  UInt16: unsigned(16),
-  UInt32: unsigned(32),
-  UInt64: unsigned(64),
-  Float64: (w, v, column) => {
-    if (typeof v !== 'number') throw bad(column, 'Float64', v);
-    w.float64(v);
-  },
-  IPv6: (w, v, column) => {
-    if (typeof v !== 'string' || !w.ipv6(v)) throw bad(column, 'IP address', v);
-  },
-  // Nanoseconds since the epoch as decimal text (what the pipeline carries; a number would lose
-  // digits), clamped to DateTime64(9)'s range as the text path does.
-  "DateTime64(9, 'UTC')": (w, v, column) => {
-    if (typeof v !== 'string' || !w.nsText(v)) throw bad(column, 'nanosecond timestamp', v);
-  },
-};
-
 /**
- * The writer of a column type: the types above, `Nullable(T)` of one, `LowCardinality(T)` of
- * either. Throws for any other type (a new column needs its writer here).
+ * The writer of one column type: the types statementFor knows, `Nullable(T)` of one,
+ * `LowCardinality(T)` of either. Throws for any other type (a new column needs its writer there).
+ * Compiled from the same statements as rowEncoder, so both check and write alike.
  */
 export function valueWriter(type: string): ValueWriter {
-  const low = /^LowCardinality\((.*)\)$/.exec(type);
-  if (low) return valueWriter(low[1]!);
-  const nullable = /^Nullable\((.*)\)$/.exec(type);
-  if (nullable) {
-    const inner = valueWriter(nullable[1]!);
-    return (w, v, column) => {
-      if (v === null || v === undefined) {
-        w.uint8(1);
-        return;
-      }
-      w.uint8(0);
-      inner(w, v, column);
-    };
-  }
-  const writer = WRITERS[type];
-  if (!writer) throw new Error(`RowBinary: no writer for the column type ${type}`);
-  return writer;
+  const body = statementFor(type, (typeName) => `throw bad(column, '${typeName}', v);`);
+  return new Function('bad', `return function writeValue(w, v, column) {\n  ${body}\n};`)(bad);
 }
 
 /**
@@ -252,9 +199,10 @@ export type RowValue<T> = (keyof T & string) | ((row: T) => unknown);
 const IDENTIFIER = /^[A-Za-z_][A-Za-z0-9_]*$/;
 
 /**
- * The statement writing value `v` of a column type, for the compiled encoder: the same checks and
- * bytes as valueWriter's, with the writer's methods called directly (one class: V8 inlines them).
- * `fail` is the statement throwing for a value that does not fit.
+ * The statement checking and writing value `v` of a column type (`w` the writer), the one place
+ * each type's rules live: valueWriter and rowEncoder compile it. The writer's methods are called
+ * directly (one class: V8 inlines them). `fail` is the statement throwing for a value that does
+ * not fit; `LowCardinality(T)` writes as T, `Nullable(T)` as a null byte before T.
  */
 function statementFor(type: string, fail: (typeName: string) => string): string {
   const low = /^LowCardinality\((.*)\)$/.exec(type);
@@ -303,7 +251,7 @@ export function rowEncoder<T>(
     if (typeof c.value === 'function') read = `G[${i}](r)`;
     else if (IDENTIFIER.test(c.value)) read = `r.${c.value}`;
     else throw new Error(`RowBinary: property ${c.value} is not an identifier`);
-    const fail = (typeName: string) => `throw bad('${c.name}', '${typeName.replace(/'/g, "\\'")}', v);`;
+    const fail = (typeName: string) => `throw bad('${c.name}', '${typeName}', v);`;
     return `v = ${read};\n  ${statementFor(c.type, fail)}`;
   });
   const compile = new Function(
