@@ -49,9 +49,8 @@ export class PassiveDns {
   /** Every address (as text) and its name; IPv4 addresses first. */
   *entries(): Generator<[string, string]> {
     for (let i = this.queueHead; i < this.queueAddr.length; i++) {
-      const addr = this.queueAddr[i]!;
-      const e = this.v4.get(addr, 0, 0, 1);
-      if (e !== undefined && e.seq === this.queueSeq[i]) yield [formatIPv4(addr), e.name];
+      const e = this.liveAt(i);
+      if (e !== undefined) yield [formatIPv4(this.queueAddr[i]!), e.name];
     }
     for (const [ip, e] of this.other) yield [ip, e.name];
   }
@@ -102,9 +101,8 @@ export class PassiveDns {
   private compactQueue(): void {
     let out = 0;
     for (let i = this.queueHead; i < this.queueAddr.length; i++) {
-      const addr = this.queueAddr[i]!;
-      if (this.v4.get(addr, 0, 0, 1)?.seq !== this.queueSeq[i]) continue;
-      this.queueAddr[out] = addr;
+      if (this.liveAt(i) === undefined) continue;
+      this.queueAddr[out] = this.queueAddr[i]!;
       this.queueSeq[out++] = this.queueSeq[i]!;
     }
     this.queueAddr.length = out;
@@ -119,11 +117,16 @@ export class PassiveDns {
     this.other.set(ip, { name, seq: ++this.seq });
   }
 
+  /** The entry a queue position stands for, unless it went stale (learnt again, or forgotten). */
+  private liveAt(i: number): Learnt | undefined {
+    const e = this.v4.get(this.queueAddr[i]!, 0, 0, 1);
+    return e !== undefined && e.seq === this.queueSeq[i] ? e : undefined;
+  }
+
   /** The queue's oldest live IPv4 entry's position (skipping stale ones), or -1. */
   private oldest4(): number {
     for (; this.queueHead < this.queueAddr.length; this.queueHead++) {
-      const e = this.v4.get(this.queueAddr[this.queueHead]!, 0, 0, 1);
-      if (e !== undefined && e.seq === this.queueSeq[this.queueHead]) return this.queueHead;
+      if (this.liveAt(this.queueHead) !== undefined) return this.queueHead;
     }
     return -1;
   }
