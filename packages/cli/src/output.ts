@@ -7,7 +7,8 @@ const FLUSH_BYTES = 1 << 16;
 export class Output {
   /** Lines encoded straight into a buffer (joining strings first and encoding them after cost twice). */
   private buf = Buffer.allocUnsafeSlow(FLUSH_BYTES + 4096);
-  private size = 0;
+  /** Bytes of `buf` waiting to be written. */
+  size = 0;
   private waiting: Promise<void> | null = null;
   closed = false;
 
@@ -28,6 +29,25 @@ export class Output {
     }
     this.size += this.buf.write(s, this.size);
     this.buf[this.size++] = 10;
+    if (this.size >= FLUSH_BYTES) this.flush();
+  }
+
+  /**
+   * Room for `n` more bytes: write them into the returned buffer from `size`, then `commit` the
+   * new size. For lines encoded by hand, which skip the string.
+   */
+  room(n: number): Buffer {
+    if (this.closed) this.size = 0;
+    if (this.size + n > this.buf.length) {
+      this.flush();
+      if (n > this.buf.length) this.buf = Buffer.allocUnsafeSlow(n);
+    }
+    return this.buf;
+  }
+
+  commit(size: number): void {
+    if (this.closed) return;
+    this.size = size;
     if (this.size >= FLUSH_BYTES) this.flush();
   }
 

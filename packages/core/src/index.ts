@@ -7,6 +7,7 @@ export type { SkipReason } from './decode/reasons.ts';
 export * from './errors.ts';
 export { Flow } from './flow/flow.ts';
 export * from './flow/format.ts';
+export { jsonLineBound, writeJsonLine } from './flow/json-bytes.ts';
 export { PassiveDns } from './flow/passive-dns.ts';
 export * from './flow/record.ts';
 export * from './flow/table.ts';

@@ -3,12 +3,13 @@ import {
   type CaptureSummary,
   csvHeader,
   csvLine,
+  type Flow,
   type FlowFormat,
-  type FlowRecord,
-  jsonLine,
+  jsonLineBound,
   tableHeader,
   tableLine,
   toFlowRecord,
+  writeJsonLine,
 } from '@capstream/core';
 import { UsageError } from '../errors.ts';
 import { openCapture } from '../input.ts';
@@ -47,7 +48,7 @@ export async function flowsCommand(
   const summary = await analyzeCapture(
     out.gate(input.stream),
     (flow, final, precision) => {
-      if (final) write(toFlowRecord(flow, precision));
+      if (final) write(flow, precision);
     },
     { flow: flowOptions, onProgress: (n) => bar.update(n) },
   );
@@ -56,16 +57,19 @@ export async function flowsCommand(
   return { ...summary, label: input.label };
 }
 
-function lineWriter(format: FlowFormat, out: Output): (r: FlowRecord) => void {
+function lineWriter(format: FlowFormat, out: Output): (flow: Flow, precision: number) => void {
   switch (format) {
     case 'jsonl':
-      return (r) => out.line(jsonLine(r));
+      // Bytes straight into the output buffer: no record, no strings (see json-bytes.ts).
+      return (flow, precision) =>
+        out.commit(writeJsonLine(flow, precision, out.room(jsonLineBound(flow)), out.size));
     case 'csv':
       out.line(csvHeader());
-      return (r) => out.line(csvLine(r as unknown as Record<string, unknown>));
+      return (flow, precision) =>
+        out.line(csvLine(toFlowRecord(flow, precision) as unknown as Record<string, unknown>));
     case 'table':
       out.line(tableHeader());
-      return (r) => out.line(tableLine(r));
+      return (flow, precision) => out.line(tableLine(toFlowRecord(flow, precision)));
     default: {
       const never: never = format;
       throw new UsageError(`unknown format ${never}`);

@@ -100,7 +100,7 @@ export function toFlowRecord(flow: Flow, precision: number): FlowRecord {
 }
 
 /** Same as alpn.join(','), which costs several times more than a loop for these one- or two-item lists. */
-function joinAlpn(alpn: readonly string[]): string {
+export function joinAlpn(alpn: readonly string[]): string {
   if (alpn.length === 0) return '';
   let s = alpn[0];
   for (let i = 1; i < alpn.length; i++) s += `,${alpn[i]}`;
@@ -109,6 +109,14 @@ function joinAlpn(alpn: readonly string[]): string {
 
 /** FNV-1a (64-bit, as two 32-bit halves) of the 5-tuple key and the first packet's time. */
 export function flowId(flow: Flow): string {
+  const w = flowIdWords(flow);
+  return hex8(w[0]) + hex8(w[1]);
+}
+
+const ID_WORDS = new Uint32Array(2);
+
+/** flowId's two 32-bit halves, in a scratch array that the next call overwrites. */
+export function flowIdWords(flow: Flow): Uint32Array {
   const s = flow.key;
   let h1 = 0x811c9dc5;
   let h2 = 0x050c5d1f;
@@ -118,11 +126,15 @@ export function flowId(flow: Flow): string {
     h2 = Math.imul(h2 ^ c, 0x01000193) ^ (h1 >>> 15);
   }
   // The start time as two more 32-bit words (seconds fit in 2^32 until 2106).
-  for (const w of [flow.firstSec >>> 0, flow.firstNsec]) {
-    h1 = Math.imul(h1 ^ w, 0x01000193);
-    h2 = Math.imul(h2 ^ (w >>> 16), 0x01000193) ^ (h1 >>> 15);
-  }
-  return hex8(h1) + hex8(h2);
+  const sec = flow.firstSec >>> 0;
+  h1 = Math.imul(h1 ^ sec, 0x01000193);
+  h2 = Math.imul(h2 ^ (sec >>> 16), 0x01000193) ^ (h1 >>> 15);
+  const nsec = flow.firstNsec;
+  h1 = Math.imul(h1 ^ nsec, 0x01000193);
+  h2 = Math.imul(h2 ^ (nsec >>> 16), 0x01000193) ^ (h1 >>> 15);
+  ID_WORDS[0] = h1;
+  ID_WORDS[1] = h2;
+  return ID_WORDS;
 }
 
 /** Two hex digits per byte value: Number#toString(16) plus padding cost more than the rest of flowId. */

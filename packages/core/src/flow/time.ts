@@ -7,9 +7,7 @@ export function isoTime(sec: number, nsec: number, digits: number): string {
   // Formatting the calendar date is the costly part: do it once per day, the clock by arithmetic.
   const day = Math.floor(sec / DAY);
   if (day !== cachedDay) {
-    const ms = day * DAY * 1000;
-    // Date covers ±8.64e15 ms; a hostile timestamp beyond it still prints, as seconds.
-    cachedDate = Math.abs(ms) <= 8.64e15 ? new Date(ms).toISOString().slice(0, 10) : '';
+    cachedDate = isoDate(day);
     cachedDay = day;
   }
   if (cachedDate === '') return `@${sec}Z`;
@@ -20,4 +18,10 @@ export function isoTime(sec: number, nsec: number, digits: number): string {
   const clock = `${h < 10 ? '0' : ''}${h}:${m < 10 ? '0' : ''}${m}:${ss < 10 ? '0' : ''}${ss}`;
   if (digits <= 0) return `${cachedDate}T${clock}Z`;
   return `${cachedDate}T${clock}.${String(nsec).padStart(9, '0').slice(0, digits)}Z`;
+}
+
+/** YYYY-MM-DD of a day counted from the Unix epoch; '' beyond what Date covers (±8.64e15 ms). */
+export function isoDate(day: number): string {
+  const ms = day * DAY * 1000;
+  return Math.abs(ms) <= 8.64e15 ? new Date(ms).toISOString().slice(0, 10) : '';
 }

@@ -1,0 +1,236 @@
+import { IPPROTO } from '../decode/decoder.ts';
+import type { Flow } from './flow.ts';
+import { flowIdWords, joinAlpn } from './record.ts';
+import { flagLetters, tcpState } from './tcp-state.ts';
+import { isoDate, isoTime } from './time.ts';
+
+/**
+ * The `capstream flows` JSON line of a flow, newline included, written as bytes straight into an
+ * output buffer: the same bytes as `jsonLine(toFlowRecord(flow, precision))` in UTF-8.
+ *
+ * Why by hand: the string route made about 4 KB of garbage per flow (the record, its number and
+ * time strings, the concatenation and its flattening, then the UTF-8 copy), which was most of
+ * what `capstream flows` allocated and the largest part of its time after the parse itself.
+ * Here only the duration (a float, printed as JavaScript prints it) becomes a string.
+ *
+ * The caller makes room for `jsonLineBound(flow)` bytes from `pos`; the end position is returned.
+ * test/flow/json-bytes.test.ts holds both routes to the same bytes.
+ */
+export function writeJsonLine(flow: Flow, precision: number, buf: Buffer, pos: number): number {
+  const id = flowIdWords(flow);
+  let p = bytes(buf, pos, K_FLOW_ID);
+  p = hex8(buf, p, id[0]);
+  p = hex8(buf, p, id[1]);
+  p = bytes(buf, p, K_SRC_IP);
+  p = text(buf, p, flow.srcIp);
+  p = bytes(buf, p, K_SRC_PORT);
+  p = port(buf, p, flow.srcPort);
+  p = bytes(buf, p, K_DST_IP);
+  p = text(buf, p, flow.dstIp);
+  p = bytes(buf, p, K_DST_PORT);
+  p = port(buf, p, flow.dstPort);
+  p = bytes(buf, p, K_IP_VERSION);
+  p = num(buf, p, flow.ipVersion);
+  p = bytes(buf, p, K_IP_PROTO);
+  p = num(buf, p, flow.proto);
+  p = bytes(buf, p, K_PACKETS_SRC);
+  p = num(buf, p, flow.packets0);
+  p = bytes(buf, p, K_PACKETS_DST);
+  p = num(buf, p, flow.packets1);
+  p = bytes(buf, p, K_BYTES_SRC);
+  p = num(buf, p, flow.bytes0);
+  p = bytes(buf, p, K_BYTES_DST);
+  p = num(buf, p, flow.bytes1);
+  p = bytes(buf, p, K_PAYLOAD_SRC);
+  p = num(buf, p, flow.payload0);
+  p = bytes(buf, p, K_PAYLOAD_DST);
+  p = num(buf, p, flow.payload1);
+  p = bytes(buf, p, K_FIRST_SEEN);
+  p = time(buf, p, flow.firstSec, flow.firstNsec, precision);
+  p = bytes(buf, p, K_LAST_SEEN);
+  p = time(buf, p, flow.lastSec, flow.lastNsec, precision);
+  p = bytes(buf, p, K_DURATION);
+  const durationNs = (flow.lastSec - flow.firstSec) * 1e9 + (flow.lastNsec - flow.firstNsec);
+  p = num(buf, p, Math.max(0, durationNs) / 1e9);
+  const app = flow.app;
+  p = bytes(buf, p, K_APP);
+  p = label(buf, p, app === null ? 'unknown' : app.app);
+  p = bytes(buf, p, K_SERVER_NAME);
+  p = flow.serverName === null ? bytes(buf, p, NULL) : text(buf, p, flow.serverName);
+  p = bytes(buf, p, K_TLS_VERSION);
+  p = label(buf, p, app === null ? null : app.tlsVersion);
+  p = bytes(buf, p, K_ALPN);
+  const alpn = app === null ? null : app.alpn;
+  p = alpn == null ? bytes(buf, p, NULL) : text(buf, p, alpn.length === 1 ? alpn[0] : joinAlpn(alpn));
+  p = bytes(buf, p, K_QUIC_VERSION);
+  p = label(buf, p, app === null ? null : app.quicVersion);
+  const tcp = flow.proto === IPPROTO.TCP;
+  p = bytes(buf, p, K_TCP_STATE);
+  p = label(buf, p, tcp ? tcpState(flow.history) : null);
+  p = bytes(buf, p, K_TCP_FLAGS_SRC);
+  p = label(buf, p, tcp ? flagLetters(flow.flags0) : null);
+  p = bytes(buf, p, K_TCP_FLAGS_DST);
+  p = label(buf, p, tcp ? flagLetters(flow.flags1) : null);
+  p = bytes(buf, p, K_TUNNEL);
+  p = label(buf, p, flow.tunnel);
+  buf[p] = 0x7d; // }
+  buf[p + 1] = 0x0a;
+  return p + 2;
+}
+
+/**
+ * Most bytes writeJsonLine can write for this flow: the fixed part, with numbers and times at
+ * their longest, plus six bytes per character of text (a `\u00xx` escape; UTF-8 needs at most 3).
+ */
+export function jsonLineBound(flow: Flow): number {
+  const app = flow.app;
+  let chars = flow.srcIp.length + flow.dstIp.length;
+  if (flow.serverName !== null) chars += flow.serverName.length;
+  if (flow.tunnel !== null) chars += flow.tunnel.length;
+  if (app !== null) {
+    chars += app.app.length;
+    if (app.tlsVersion !== null) chars += app.tlsVersion.length;
+    if (app.quicVersion !== null) chars += app.quicVersion.length;
+    if (app.alpn != null) for (let i = 0; i < app.alpn.length; i++) chars += app.alpn[i].length + 1;
+  }
+  return FIXED_BOUND + 6 * chars;
+}
+
+const ascii = (s: string): Uint8Array => Uint8Array.from(s, (c) => c.charCodeAt(0));
+
+const K_FLOW_ID = ascii('{"flow_id":"');
+const K_SRC_IP = ascii('","src_ip":');
+const K_SRC_PORT = ascii(',"src_port":');
+const K_DST_IP = ascii(',"dst_ip":');
+const K_DST_PORT = ascii(',"dst_port":');
+const K_IP_VERSION = ascii(',"ip_version":');
+const K_IP_PROTO = ascii(',"ip_proto":');
+const K_PACKETS_SRC = ascii(',"packets_src":');
+const K_PACKETS_DST = ascii(',"packets_dst":');
+const K_BYTES_SRC = ascii(',"bytes_src":');
+const K_BYTES_DST = ascii(',"bytes_dst":');
+const K_PAYLOAD_SRC = ascii(',"payload_bytes_src":');
+const K_PAYLOAD_DST = ascii(',"payload_bytes_dst":');
+const K_FIRST_SEEN = ascii(',"first_seen":"');
+const K_LAST_SEEN = ascii('","last_seen":"');
+const K_DURATION = ascii('","duration":');
+const K_APP = ascii(',"app":');
+const K_SERVER_NAME = ascii(',"server_name":');
+const K_TLS_VERSION = ascii(',"tls_version":');
+const K_ALPN = ascii(',"alpn":');
+const K_QUIC_VERSION = ascii(',"quic_version":');
+const K_TCP_STATE = ascii(',"tcp_state":');
+const K_TCP_FLAGS_SRC = ascii(',"tcp_flags_src":');
+const K_TCP_FLAGS_DST = ascii(',"tcp_flags_dst":');
+const K_TUNNEL = ascii(',"tunnel":');
+const NULL = ascii('null');
+
+/** The keys, 16 hex digits, 11 numbers of up to 24 characters, two times of up to 40, braces. */
+const FIXED_BOUND = 512 + 11 * 24 + 2 * 40 + 64;
+
+const HEX = ascii('0123456789abcdef');
+
+function bytes(buf: Buffer, p: number, b: Uint8Array): number {
+  for (let i = 0; i < b.length; i++) buf[p + i] = b[i];
+  return p + b.length;
+}
+
+function hex8(buf: Buffer, p: number, v: number): number {
+  for (let i = 7; i >= 0; i--) {
+    buf[p + i] = HEX[v & 15];
+    v >>>= 4;
+  }
+  return p + 8;
+}
+
+function port(buf: Buffer, p: number, n: number): number {
+  return n < 0 ? bytes(buf, p, NULL) : num(buf, p, n);
+}
+
+/** A number as JavaScript prints it; small non-negative integers by arithmetic, the rest by String. */
+function num(buf: Buffer, p: number, n: number): number {
+  if (n >= 0 && n <= 0x7fffffff && (n | 0) === n) {
+    let digits = 1;
+    for (let t = n; t >= 10; t = (t / 10) | 0) digits++;
+    for (let i = digits - 1; i >= 0; i--) {
+      const q = (n / 10) | 0;
+      buf[p + i] = 0x30 + n - q * 10;
+      n = q;
+    }
+    return p + digits;
+  }
+  return chars(buf, p, String(n));
+}
+
+/** Two decimal digits of 0..99. */
+function two(buf: Buffer, p: number, n: number): number {
+  const q = (n / 10) | 0;
+  buf[p] = 0x30 + q;
+  buf[p + 1] = 0x30 + n - q * 10;
+  return p + 2;
+}
+
+/** Characters the code made itself (ASCII): as they are, in UTF-8 when they are not ASCII after all. */
+function chars(buf: Buffer, p: number, s: string): number {
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    if (c > 0x7f) return p + buf.write(s, p);
+    buf[p + i] = c;
+  }
+  return p + s.length;
+}
+
+/** A label the code made, quoted, or null; as format.ts's label(). */
+function label(buf: Buffer, p: number, s: string | null): number {
+  if (s === null) return bytes(buf, p, NULL);
+  buf[p] = 0x22;
+  p = chars(buf, p + 1, s);
+  buf[p] = 0x22;
+  return p + 1;
+}
+
+/** Text that may come from the wire, quoted; anything JSON must escape goes through JSON.stringify, as format.ts's str(). */
+function text(buf: Buffer, p: number, s: string): number {
+  buf[p] = 0x22;
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    if (c < 0x20 || c > 0x7e || c === 0x22 || c === 0x5c) return p + buf.write(JSON.stringify(s), p);
+    buf[p + 1 + i] = c;
+  }
+  buf[p + 1 + s.length] = 0x22;
+  return p + s.length + 2;
+}
+
+const DAY = 86_400;
+let cachedDay = Number.NaN;
+let cachedDate: Uint8Array = new Uint8Array(0);
+
+/** isoTime(sec, nsec, digits) as bytes; the calendar date made once per day, as there. */
+function time(buf: Buffer, p: number, sec: number, nsec: number, digits: number): number {
+  const day = Math.floor(sec / DAY);
+  if (day !== cachedDay) {
+    cachedDate = ascii(isoDate(day));
+    cachedDay = day;
+  }
+  // Whole values inside the usual ranges only; anything odd prints exactly as isoTime prints it.
+  if (cachedDate.length === 0 || !Number.isInteger(sec) || !(nsec >= 0 && nsec < 1e9 && (nsec | 0) === nsec))
+    return chars(buf, p, isoTime(sec, nsec, digits));
+  p = bytes(buf, p, cachedDate);
+  const s = sec - day * DAY;
+  buf[p] = 0x54; // T
+  p = two(buf, p + 1, Math.floor(s / 3600));
+  buf[p] = 0x3a;
+  p = two(buf, p + 1, Math.floor((s % 3600) / 60));
+  buf[p] = 0x3a;
+  p = two(buf, p + 1, s % 60);
+  if (digits > 0) {
+    buf[p++] = 0x2e; // .
+    let scale = 100_000_000;
+    for (let i = 0; i < digits && i < 9; i++) {
+      buf[p++] = 0x30 + (((nsec / scale) | 0) % 10);
+      scale = (scale / 10) | 0;
+    }
+  }
+  buf[p] = 0x5a; // Z
+  return p + 1;
+}
