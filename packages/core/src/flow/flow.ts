@@ -1,4 +1,5 @@
 import type { AppInspector, AppResult } from '../app/inspector.ts';
+import { KEY_A, KEY_B_V4, keyAddress, keyAddressText } from './flow-key.ts';
 
 /**
  * One bidirectional flow while it is tracked. Direction 0 is source (the initiator) to
@@ -8,8 +9,6 @@ import type { AppInspector, AppResult } from '../app/inspector.ts';
 export class Flow {
   /** Whether the source is the endpoint that sorts first (endpoint A of the table's key). */
   srcIsA = false;
-  srcIp = '';
-  dstIp = '';
   /** -1 when the protocol has no ports. */
   srcPort = -1;
   dstPort = -1;
@@ -42,9 +41,32 @@ export class Flow {
   wheelBucket = 0;
   wheelIndex = -1;
 
+  /** The address texts, made from the key when first asked for: `capstream flows` writes IPv4 addresses from the key and never asks. */
+  private srcText: string | null = null;
+  private dstText: string | null = null;
+
   constructor(
     readonly key: string,
     readonly ipVersion: 4 | 6,
     readonly proto: number,
   ) {}
+
+  get srcIp(): string {
+    this.srcText ??= keyAddressText(this.key, this.ipVersion, this.srcIsA);
+    return this.srcText;
+  }
+
+  get dstIp(): string {
+    this.dstText ??= keyAddressText(this.key, this.ipVersion, !this.srcIsA);
+    return this.dstText;
+  }
+
+  /** IPv4 flows: the source address as an unsigned 32-bit number. */
+  srcV4(): number {
+    return keyAddress(this.key, this.srcIsA ? KEY_A : KEY_B_V4);
+  }
+
+  dstV4(): number {
+    return keyAddress(this.key, this.srcIsA ? KEY_B_V4 : KEY_A);
+  }
 }

@@ -7,6 +7,7 @@ import type { SkipReason } from '../decode/reasons.ts';
 import { QuadKeyMap } from '../quad-key-map.ts';
 import { ExpiryWheel } from './expiry-wheel.ts';
 import { Flow } from './flow.ts';
+import { KEY_A, KEY_B_V4, keyAddress, v4Key, v6Key } from './flow-key.ts';
 import { PassiveDns } from './passive-dns.ts';
 import { historyBits, TCP_ACK, TCP_SYN, tcpClosed } from './tcp-state.ts';
 
@@ -184,16 +185,7 @@ export class FlowTable {
     }
     if (flow === undefined) {
       // A key string as the IPv6 flows have (flow ids are hashed from it), made once per flow.
-      const key = String.fromCharCode(
-        d.proto,
-        a >>> 16,
-        a & 0xffff,
-        ports >>> 16,
-        b >>> 16,
-        b & 0xffff,
-        ports & 0xffff,
-      );
-      flow = this.create(key, rec);
+      flow = this.create(v4Key(d.proto, a, b, ports), rec);
       // A flow between one endpoint and itself has one direction, whoever started it.
       flow.srcIsA = this.responderFirst() && (sa !== da || sp !== dp) ? !srcIsA : srcIsA;
       this.v4.set(a, b, ports, d.proto + 1, flow);
@@ -249,10 +241,8 @@ export class FlowTable {
   private create(key: string, rec: PacketRecord): Flow {
     const d = this.decoder;
     const flow = new Flow(key, d.ipVersion as 4 | 6, d.proto);
-    const fmt = d.ipVersion === 4 ? formatIPv4 : formatIPv6;
+    // The address texts come from the key when first asked for (Flow.srcIp).
     const reversed = this.responderFirst();
-    flow.srcIp = fmt(d.buf, reversed ? d.dstOff : d.srcOff);
-    flow.dstIp = fmt(d.buf, reversed ? d.srcOff : d.dstOff);
     flow.srcPort = reversed ? d.dstPort : d.srcPort;
     flow.dstPort = reversed ? d.srcPort : d.dstPort;
     flow.firstSec = rec.tsSec;
@@ -441,8 +431,8 @@ export class FlowTable {
     const k = flow.key;
     if (flow.ipVersion === 4) {
       this.v4.delete(
-        keyAddress(k, 1),
-        keyAddress(k, 4),
+        keyAddress(k, KEY_A),
+        keyAddress(k, KEY_B_V4),
         (k.charCodeAt(3) << 16) | k.charCodeAt(6),
         flow.proto + 1,
       );
@@ -459,20 +449,12 @@ export class FlowTable {
 
   private emit(flow: Flow, final: boolean): void {
     if (flow.serverName === null) {
-      flow.serverName =
-        flow.ipVersion === 4
-          ? this.dns.nameOfV4(keyAddress(flow.key, flow.srcIsA ? 4 : 1))
-          : this.dns.nameOf(flow.dstIp);
+      flow.serverName = flow.ipVersion === 4 ? this.dns.nameOfV4(flow.dstV4()) : this.dns.nameOf(flow.dstIp);
     }
     this.sink(flow, final);
     flow.emissions++;
     flow.dirty = false;
   }
-}
-
-/** An IPv4 flow key's address at code unit `at` (1: endpoint A, 4: endpoint B). */
-function keyAddress(key: string, at: number): number {
-  return ((key.charCodeAt(at) << 16) | key.charCodeAt(at + 1)) >>> 0;
 }
 
 function bySeq(a: Flow, b: Flow): number {
@@ -482,34 +464,6 @@ function bySeq(a: Flow, b: Flow): number {
 /** Labels whose packets feed the passive DNS. */
 function isDnsApp(app: string): boolean {
   return app === 'dns' || app === 'mdns' || app === 'llmnr';
-}
-
-/**
- * An IPv6 flow's key: 0x100 | protocol, then endpoint A's address as eight 16-bit units and its
- * port, then endpoint B's (flow ids are hashed from it, so it stays what it always was).
- */
-function v6Key(proto: number, b: Uint8Array, aOff: number, bOff: number, ports: number): string {
-  return String.fromCharCode(
-    0x100 | proto,
-    (b[aOff] << 8) | b[aOff + 1],
-    (b[aOff + 2] << 8) | b[aOff + 3],
-    (b[aOff + 4] << 8) | b[aOff + 5],
-    (b[aOff + 6] << 8) | b[aOff + 7],
-    (b[aOff + 8] << 8) | b[aOff + 9],
-    (b[aOff + 10] << 8) | b[aOff + 11],
-    (b[aOff + 12] << 8) | b[aOff + 13],
-    (b[aOff + 14] << 8) | b[aOff + 15],
-    ports >>> 16,
-    (b[bOff] << 8) | b[bOff + 1],
-    (b[bOff + 2] << 8) | b[bOff + 3],
-    (b[bOff + 4] << 8) | b[bOff + 5],
-    (b[bOff + 6] << 8) | b[bOff + 7],
-    (b[bOff + 8] << 8) | b[bOff + 9],
-    (b[bOff + 10] << 8) | b[bOff + 11],
-    (b[bOff + 12] << 8) | b[bOff + 13],
-    (b[bOff + 14] << 8) | b[bOff + 15],
-    ports & 0xffff,
-  );
 }
 
 /** Compares two 16-byte addresses as the key strings do (big-endian 16-bit units): <0, 0 or >0. */

@@ -3,9 +3,12 @@ import { describe, it } from 'node:test';
 import { analyzeCapture } from '../../src/analyze.ts';
 import type { AppResult } from '../../src/app/inspector.ts';
 import { Flow } from '../../src/flow/flow.ts';
+import { v4Key, v6Key } from '../../src/flow/flow-key.ts';
 import { jsonLine } from '../../src/flow/format.ts';
 import { jsonLineBound, writeJsonLine } from '../../src/flow/json-bytes.ts';
 import { toFlowRecord } from '../../src/flow/record.ts';
+import { parseIPv6 } from '../../src/testing/address.ts';
+import { concat } from '../../src/testing/bytes.ts';
 import { samplePcap, samplePcapng } from '../../src/testing/sample.ts';
 
 /** The string route, which the byte writer must match byte for byte. */
@@ -30,19 +33,23 @@ function app(over: Partial<AppResult>): AppResult {
   return { app: 'tls', serverName: null, alpn: null, tlsVersion: null, quicVersion: null, ...over };
 }
 
+const V4_ADDRESSES = [0, 1, 0x0a0000ff, 0xc0000201, 0xffffffff, 0x7f000001];
+const V6_ADDRESSES = ['::', '::1', '2001:db8::1', '::ffff:1.2.3.4', 'fe80::1', '2001:db8:1:2:3:4:5:6'];
+
 /** A random flow with the odd values a capture can hold: big counters, odd times, names from the wire. */
 function randomFlow(rand: () => number): Flow {
   const pick = <T>(xs: readonly T[]): T => xs[Math.floor(rand() * xs.length)];
   const proto = pick([6, 17, 1, 58, 47]);
-  const flow = new Flow(
-    String.fromCharCode(...Array.from({ length: 7 }, () => (rand() * 65536) | 0)),
-    pick([4, 6]),
-    proto,
-  );
+  const version = pick([4, 6] as const);
+  const ports = (rand() * 2 ** 32) >>> 0;
+  const key =
+    version === 4
+      ? v4Key(proto, pick(V4_ADDRESSES), pick(V4_ADDRESSES), ports)
+      : v6Key(proto, concat([parseIPv6(pick(V6_ADDRESSES)), parseIPv6(pick(V6_ADDRESSES))]), 0, 16, ports);
+  const flow = new Flow(key, version, proto);
+  flow.srcIsA = rand() < 0.5;
   const int = () =>
     pick([0, 1, 9, 10, 99, 65535, 2 ** 31 - 1, 2 ** 31, 2 ** 32 + 7, 2 ** 53 - 1, (rand() * 1e6) | 0]);
-  flow.srcIp = pick(['192.0.2.1', '10.0.0.255', '2001:db8::1', '::ffff:1.2.3.4', 'fe80::1']);
-  flow.dstIp = pick(['198.51.100.7', '::', '255.255.255.255']);
   flow.srcPort = pick([-1, 0, 53, 65535]);
   flow.dstPort = pick([-1, 443, 5353]);
   flow.firstSec = pick([0, 1_714_564_800, 1_714_651_199, 4_102_444_800, 253_402_300_799, -1, 1e15, 1.5]);
