@@ -101,7 +101,6 @@ export function asciiEscaped(b: Uint8Array, start: number, end: number): string 
 export function hostName(b: Uint8Array, start: number, end: number): string | null {
   if (end > 0 && end - 1 > start && b[end - 1] === 0x2e) end--;
   if (end <= start || end - start > 253) return null;
-  let s = '';
   for (let i = start; i < end; i++) {
     let c = b[i];
     if (c >= 0x41 && c <= 0x5a) c |= 0x20;
@@ -109,7 +108,10 @@ export function hostName(b: Uint8Array, start: number, end: number): string | nu
       !((c >= 0x61 && c <= 0x7a) || isDigit(c) || c === 0x2d || c === 0x2e || c === 0x5f || c === 0x3a)
     )
       return null;
-    s += String.fromCharCode(c);
+    HOST[i - start] = c;
   }
-  return s;
+  // One string from the lower-cased bytes: a character at a time made a string per character.
+  return HOST.toString('latin1', 0, end - start);
 }
+
+const HOST = Buffer.alloc(253);

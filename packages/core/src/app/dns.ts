@@ -29,6 +29,11 @@ const TYPE_OPT = 41;
 
 /** Text of the last name decoded by walkName(..., true). Module-level to keep walkName allocation-free. */
 let nameText = '';
+/** The name being decoded, lower-cased, as bytes: made into a string once, not a character at a time. */
+const NAME = Buffer.alloc(2 * MAX_NAME_WIRE);
+let nameLen = 0;
+/** A byte of the name needs a master-file escape: the text is then made by `escapedName`. */
+let nameEscaped = false;
 
 /**
  * Walks the domain name at `p`. RFC 1035 §4.1.4: "the first two bits are ones. This allows a pointer to be
@@ -37,15 +42,21 @@ let nameText = '';
  * MAX_JUMPS are followed, so loops terminate. Returns the offset just after the name's in-place bytes, or -1.
  */
 function walkName(b: Uint8Array, base: number, end: number, p: number, wantText: boolean): number {
+  const start = p;
   let after = -1;
   let jumps = 0;
   let wire = 0;
-  if (wantText) nameText = '';
+  if (wantText) {
+    nameLen = 0;
+    nameEscaped = false;
+  }
   for (;;) {
     if (p >= end) return -1;
     const len = b[p];
     if (len === 0) {
       if (wire + 1 > MAX_NAME_WIRE) return -1;
+      if (wantText)
+        nameText = nameEscaped ? escapedName(b, base, start) : NAME.toString('latin1', 0, nameLen);
       return after < 0 ? p + 1 : after;
     }
     const kind = len & 0xc0;
@@ -65,17 +76,41 @@ function walkName(b: Uint8Array, base: number, end: number, p: number, wantText:
   }
 }
 
-/** Lower-cased label text; '.', '\\' and bytes outside 0x21..0x7e are escaped as in master files (\DDD). */
+/** Adds a label to NAME, lower-cased; notes when a byte needs escaping. */
 function appendLabel(b: Uint8Array, start: number, stop: number): void {
-  let s = nameText.length > 0 ? '.' : '';
+  let n = nameLen;
+  if (n > 0) NAME[n++] = 0x2e;
   for (let i = start; i < stop; i++) {
     let c = b[i];
     if (c >= 0x41 && c <= 0x5a) c |= 0x20;
-    if (c === 0x2e || c === 0x5c) s += `\\${String.fromCharCode(c)}`;
-    else if (c > 0x20 && c < 0x7f) s += String.fromCharCode(c);
-    else s += `\\${c.toString().padStart(3, '0')}`;
+    else if (c <= 0x20 || c >= 0x7f || c === 0x2e || c === 0x5c) nameEscaped = true;
+    NAME[n++] = c;
   }
-  nameText += s;
+  nameLen = n;
+}
+
+/**
+ * The text of a name (already walked and valid) with '.', '\\' and bytes outside 0x21..0x7e inside labels
+ * escaped as in master files (\DDD). Rare: made a character at a time.
+ */
+function escapedName(b: Uint8Array, base: number, p: number): string {
+  let s = '';
+  for (let len = b[p]; len !== 0; len = b[p]) {
+    if ((len & 0xc0) === 0xc0) {
+      p = base + (((len & 0x3f) << 8) | b[p + 1]);
+      continue;
+    }
+    if (s.length > 0) s += '.';
+    for (let i = p + 1; i <= p + len; i++) {
+      let c = b[i];
+      if (c >= 0x41 && c <= 0x5a) c |= 0x20;
+      if (c === 0x2e || c === 0x5c) s += `\\${String.fromCharCode(c)}`;
+      else if (c > 0x20 && c < 0x7f) s += String.fromCharCode(c);
+      else s += `\\${c.toString().padStart(3, '0')}`;
+    }
+    p += 1 + len;
+  }
+  return s;
 }
 
 /** RR class check (mDNS sets the top bit as cache-flush / unicast-response): IN, CH, HS, NONE, ANY. */

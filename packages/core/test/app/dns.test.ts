@@ -168,3 +168,32 @@ test('inspector does not label DNS-like junk', () => {
   const zero = new Uint8Array(40);
   assert.equal(inspect(UDP, 1, 2, [[zero, true]]).result.app, 'unknown');
 });
+
+test('names with bytes that need escaping come out as master-file text, through compression pointers too', () => {
+  const header = dnsHeader({ flags: 0x8180, qd: 1, an: 2 });
+  // Labels "A.b" (a dot inside), "C\\d" (a backslash), "e f" (a space) and 0xff, then "Example.COM".
+  const question = concat(
+    [3],
+    hex('412e62'),
+    [3],
+    hex('435c64'),
+    [3],
+    hex('652066'),
+    [1],
+    [0xff],
+    dnsName('Example.COM'),
+    be16(1),
+    be16(1),
+  );
+  const a1 = dnsRR(dnsPtr(12), 1, 60, [192, 0, 2, 1]);
+  // "WWW" then a pointer to the plain "example.com" suffix of the question.
+  const suffixAt = 12 + 4 + 4 + 4 + 2;
+  const a2 = dnsRR(dnsPtr(12), 5, 60, concat([3], hex('575757'), dnsPtr(suffixAt)));
+  const { ok, records } = collect(concat(header, question, a1, a2));
+  assert.equal(ok, true);
+  const name = 'a\\.b.c\\\\d.e\\032f.\\255.example.com';
+  assert.deepEqual(records, [
+    { name, type: 'A', value: '192.0.2.1', ttl: 60, addr4: 0xc0000201 },
+    { name, type: 'CNAME', value: 'www.example.com', ttl: 60, addr4: -1 },
+  ]);
+});
