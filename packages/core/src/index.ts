@@ -12,5 +12,5 @@ export { PassiveDns } from './flow/passive-dns.ts';
 export * from './flow/record.ts';
 export * from './flow/table.ts';
 export * from './flow/tcp-state.ts';
-export { isoTime } from './flow/time.ts';
+export { epochNanosText, isoTime } from './flow/time.ts';
 export * from './url.ts';

@@ -4,6 +4,8 @@
  * caller's Uint32Array. Hot path (twice per flow), so hand-rolled over char codes.
  */
 
+import { SCRATCH, scratchText, writeDottedQuad } from './ascii.ts';
+
 const COLON = 58;
 const DOT = 46;
 
@@ -120,7 +122,7 @@ export function parseIPv6(s: string, out: Uint32Array): boolean {
 
 /** A uint32 as dotted-quad text. */
 export function formatIPv4(v: number): string {
-  return `${v >>> 24}.${(v >>> 16) & 0xff}.${(v >>> 8) & 0xff}.${v & 0xff}`;
+  return scratchText(writeDottedQuad(SCRATCH, 0, v));
 }
 
 /** Compares two IPv6 addresses held as 4 words at `a[ai..ai+3]` and `b[bi..bi+3]`. */

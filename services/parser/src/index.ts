@@ -1,4 +1,4 @@
-import { CaptureReader, type Flow, FlowTable, toFlowRecord } from '@capstream/core';
+import { CaptureReader, epochNanosText, type Flow, FlowTable, toFlowRecord } from '@capstream/core';
 import {
   type CaptureEvent,
   type DnsNames,
@@ -49,20 +49,6 @@ interface OpenCapture {
   lock: Promise<void>;
 }
 
-function nsText([sec, nsec]: [number, number]): string {
-  // Twice per flow: plain text for the usual case (whole seconds after 1970, up to year ~2262).
-  if (
-    sec > 0 &&
-    sec < 9_000_000_000 &&
-    Number.isInteger(sec) &&
-    Number.isInteger(nsec) &&
-    nsec >= 0 &&
-    nsec < 1e9
-  )
-    return `${sec}${`${nsec + 1e9}`.slice(1)}`;
-  return (BigInt(sec) * 1_000_000_000n + BigInt(nsec)).toString();
-}
-
 /** Names per DNS message: ~2,000 names is ~100 KB, well under Kafka's default message limit. */
 const DNS_NAMES_PER_MESSAGE = 2000;
 
@@ -75,8 +61,8 @@ export function flowMessage(flow: Flow, final: boolean, precision: number, captu
   // More packets is newer; at equal packets the final emission wins. Content-derived, so a
   // replay produces the same versions whatever the timing of live flushes.
   m.version = (m.packets_src + m.packets_dst) * 2 + (final ? 1 : 0);
-  m.first_ns = nsText([flow.firstSec, flow.firstNsec]);
-  m.last_ns = nsText([flow.lastSec, flow.lastNsec]);
+  m.first_ns = epochNanosText(flow.firstSec, flow.firstNsec);
+  m.last_ns = epochNanosText(flow.lastSec, flow.lastNsec);
   m.final = final;
   return m;
 }
@@ -284,7 +270,7 @@ export function createParserStage(
       flows: c.finals,
       linkTypes: [...c.linkTypes],
       counters: Object.fromEntries(c.table.counters),
-      ...(c.first !== null ? { firstNs: nsText(c.first), lastNs: nsText(c.last) } : {}),
+      ...(c.first !== null ? { firstNs: epochNanosText(...c.first), lastNs: epochNanosText(...c.last) } : {}),
       ...(error ? { error } : {}),
     });
     captures.delete(c.id);

@@ -1,8 +1,12 @@
-// Canonical text forms of IP addresses read from wire bytes.
+// Canonical text forms of IP addresses read from wire bytes, made flat (see ascii.ts).
+
+import { SCRATCH, scratchText, writeDottedQuad, writeHex16 } from '../ascii.ts';
 
 /** Dotted-quad text of the 4 bytes at `offset` (caller checks that they exist). */
 export function formatIPv4(bytes: Uint8Array, offset = 0): string {
-  return `${bytes[offset]}.${bytes[offset + 1]}.${bytes[offset + 2]}.${bytes[offset + 3]}`;
+  const a =
+    ((bytes[offset] << 24) | (bytes[offset + 1] << 16) | (bytes[offset + 2] << 8) | bytes[offset + 3]) >>> 0;
+  return scratchText(writeDottedQuad(SCRATCH, 0, a));
 }
 
 /**
@@ -30,20 +34,32 @@ export function formatIPv6(bytes: Uint8Array, offset = 0): string {
   }
   if (bestLen < 2) bestStart = -1;
 
+  const out = SCRATCH;
+  let p = 0;
   // ::ffff:a.b.c.d
   if (bestStart === 0 && bestLen === 5 && bytes[offset + 10] === 0xff && bytes[offset + 11] === 0xff) {
-    return `::ffff:${formatIPv4(bytes, offset + 12)}`;
+    for (const c of V4_MAPPED) out[p++] = c;
+    const a =
+      ((bytes[offset + 12] << 24) |
+        (bytes[offset + 13] << 16) |
+        (bytes[offset + 14] << 8) |
+        bytes[offset + 15]) >>>
+      0;
+    return scratchText(writeDottedQuad(out, p, a));
   }
 
-  let s = '';
   for (let i = 0; i < 8; i++) {
     if (i === bestStart) {
-      s += '::';
+      out[p++] = COLON;
+      out[p++] = COLON;
       i += bestLen - 1;
       continue;
     }
-    if (s.length > 0 && !s.endsWith(':')) s += ':';
-    s += ((bytes[offset + 2 * i] << 8) | bytes[offset + 2 * i + 1]).toString(16);
+    if (p > 0 && out[p - 1] !== COLON) out[p++] = COLON;
+    p = writeHex16(out, p, (bytes[offset + 2 * i] << 8) | bytes[offset + 2 * i + 1]);
   }
-  return s;
+  return scratchText(p);
 }
+
+const COLON = 0x3a;
+const V4_MAPPED = [COLON, COLON, 0x66, 0x66, 0x66, 0x66, COLON];

@@ -1,8 +1,9 @@
+import { ascii, writeDottedQuad, writeHex8, writeUint } from '../ascii.ts';
 import { IPPROTO } from '../decode/decoder.ts';
 import type { Flow } from './flow.ts';
 import { flowIdWords, joinAlpn } from './record.ts';
 import { flagLetters, tcpState } from './tcp-state.ts';
-import { isoDate, isoTime } from './time.ts';
+import { isoTime, writeIsoTime } from './time.ts';
 
 /**
  * The `capstream flows` JSON line of a flow, newline included, written as bytes straight into an
@@ -19,8 +20,8 @@ import { isoDate, isoTime } from './time.ts';
 export function writeJsonLine(flow: Flow, precision: number, buf: Buffer, pos: number): number {
   const id = flowIdWords(flow);
   let p = bytes(buf, pos, K_FLOW_ID);
-  p = hex8(buf, p, id[0]);
-  p = hex8(buf, p, id[1]);
+  p = writeHex8(buf, p, id[0]);
+  p = writeHex8(buf, p, id[1]);
   const v4 = flow.ipVersion === 4;
   p = bytes(buf, p, K_SRC_IP);
   p = v4 ? ipv4(buf, p, flow.srcV4()) : text(buf, p, flow.srcIp);
@@ -97,8 +98,6 @@ export function jsonLineBound(flow: Flow): number {
   return FIXED_BOUND + 6 * chars;
 }
 
-const ascii = (s: string): Uint8Array => Uint8Array.from(s, (c) => c.charCodeAt(0));
-
 const K_FLOW_ID = ascii('{"flow_id":"');
 const K_SRC_IP = ascii('","src_ip":');
 const K_SRC_PORT = ascii(',"src_port":');
@@ -132,60 +131,26 @@ const NULL = ascii('null');
  */
 const FIXED_BOUND = 512 + 11 * 24 + 2 * 40 + 2 * 48 + 64;
 
-const HEX = ascii('0123456789abcdef');
-
 function bytes(buf: Buffer, p: number, b: Uint8Array): number {
   for (let i = 0; i < b.length; i++) buf[p + i] = b[i];
   return p + b.length;
-}
-
-function hex8(buf: Buffer, p: number, v: number): number {
-  for (let i = 7; i >= 0; i--) {
-    buf[p + i] = HEX[v & 15];
-    v >>>= 4;
-  }
-  return p + 8;
 }
 
 function port(buf: Buffer, p: number, n: number): number {
   return n < 0 ? bytes(buf, p, NULL) : num(buf, p, n);
 }
 
-/** A number as JavaScript prints it; small non-negative integers by arithmetic, the rest by String. */
+/** A number as JavaScript prints it: non-negative int32s by arithmetic, the rest by String. */
 function num(buf: Buffer, p: number, n: number): number {
-  if (n >= 0 && n <= 0x7fffffff && (n | 0) === n) {
-    let digits = 1;
-    for (let t = n; t >= 10; t = (t / 10) | 0) digits++;
-    for (let i = digits - 1; i >= 0; i--) {
-      const q = (n / 10) | 0;
-      buf[p + i] = 0x30 + n - q * 10;
-      n = q;
-    }
-    return p + digits;
-  }
-  return chars(buf, p, String(n));
+  return n >= 0 && n <= 0x7fffffff && (n | 0) === n ? writeUint(buf, p, n) : chars(buf, p, String(n));
 }
 
 /** Dotted-quad text of an unsigned 32-bit address, quoted. */
 function ipv4(buf: Buffer, p: number, a: number): number {
   buf[p] = 0x22;
-  p = num(buf, p + 1, a >>> 24);
-  buf[p] = 0x2e;
-  p = num(buf, p + 1, (a >>> 16) & 0xff);
-  buf[p] = 0x2e;
-  p = num(buf, p + 1, (a >>> 8) & 0xff);
-  buf[p] = 0x2e;
-  p = num(buf, p + 1, a & 0xff);
+  p = writeDottedQuad(buf, p + 1, a);
   buf[p] = 0x22;
   return p + 1;
-}
-
-/** Two decimal digits of 0..99. */
-function two(buf: Buffer, p: number, n: number): number {
-  const q = (n / 10) | 0;
-  buf[p] = 0x30 + q;
-  buf[p + 1] = 0x30 + n - q * 10;
-  return p + 2;
 }
 
 /** Characters the code made itself (ASCII): as they are, in UTF-8 when they are not ASCII after all. */
@@ -219,36 +184,8 @@ function text(buf: Buffer, p: number, s: string): number {
   return p + s.length + 2;
 }
 
-const DAY = 86_400;
-let cachedDay = Number.NaN;
-let cachedDate: Uint8Array = new Uint8Array(0);
-
-/** isoTime(sec, nsec, digits) as bytes; the calendar date made once per day, as there. */
+/** isoTime(sec, nsec, digits) as bytes. */
 function time(buf: Buffer, p: number, sec: number, nsec: number, digits: number): number {
-  const day = Math.floor(sec / DAY);
-  if (day !== cachedDay) {
-    cachedDate = ascii(isoDate(day));
-    cachedDay = day;
-  }
-  // Whole values inside the usual ranges only; anything odd prints exactly as isoTime prints it.
-  if (cachedDate.length === 0 || !Number.isInteger(sec) || !(nsec >= 0 && nsec < 1e9 && (nsec | 0) === nsec))
-    return chars(buf, p, isoTime(sec, nsec, digits));
-  p = bytes(buf, p, cachedDate);
-  const s = sec - day * DAY;
-  buf[p] = 0x54; // T
-  p = two(buf, p + 1, Math.floor(s / 3600));
-  buf[p] = 0x3a;
-  p = two(buf, p + 1, Math.floor((s % 3600) / 60));
-  buf[p] = 0x3a;
-  p = two(buf, p + 1, s % 60);
-  if (digits > 0) {
-    buf[p++] = 0x2e; // .
-    let scale = 100_000_000;
-    for (let i = 0; i < digits && i < 9; i++) {
-      buf[p++] = 0x30 + (((nsec / scale) | 0) % 10);
-      scale = (scale / 10) | 0;
-    }
-  }
-  buf[p] = 0x5a; // Z
-  return p + 1;
+  const end = writeIsoTime(buf, p, sec, nsec, digits);
+  return end >= 0 ? end : chars(buf, p, isoTime(sec, nsec, digits));
 }

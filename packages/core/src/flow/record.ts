@@ -1,3 +1,4 @@
+import { SCRATCH, scratchText, writeHex8 } from '../ascii.ts';
 import { IPPROTO } from '../decode/decoder.ts';
 import type { Flow } from './flow.ts';
 import { flagLetters, tcpState } from './tcp-state.ts';
@@ -110,7 +111,7 @@ export function joinAlpn(alpn: readonly string[]): string {
 /** FNV-1a (64-bit, as two 32-bit halves) of the 5-tuple key and the first packet's time. */
 export function flowId(flow: Flow): string {
   const w = flowIdWords(flow);
-  return hex8(w[0]) + hex8(w[1]);
+  return scratchText(writeHex8(SCRATCH, writeHex8(SCRATCH, 0, w[0]), w[1]));
 }
 
 const ID_WORDS = new Uint32Array(2);
@@ -135,11 +136,4 @@ export function flowIdWords(flow: Flow): Uint32Array {
   ID_WORDS[0] = h1;
   ID_WORDS[1] = h2;
   return ID_WORDS;
-}
-
-/** Two hex digits per byte value: Number#toString(16) plus padding cost more than the rest of flowId. */
-const HEX2: string[] = Array.from({ length: 256 }, (_, i) => i.toString(16).padStart(2, '0'));
-
-function hex8(v: number): string {
-  return HEX2[(v >>> 24) & 0xff] + HEX2[(v >>> 16) & 0xff] + HEX2[(v >>> 8) & 0xff] + HEX2[v & 0xff];
 }
