@@ -16,6 +16,11 @@ export function formatIPv4(bytes: Uint8Array, offset = 0): string {
  * §4.3 hexadecimal digits are lower case. §5: an IPv4-mapped address (::ffff:0:0/96) keeps the dotted-quad tail.
  */
 export function formatIPv6(bytes: Uint8Array, offset = 0): string {
+  return scratchText(writeIPv6(SCRATCH, 0, bytes, offset));
+}
+
+/** formatIPv6's text written at `out[p]` (up to 45 bytes); returns the end. */
+export function writeIPv6(out: Uint8Array, p: number, bytes: Uint8Array, offset = 0): number {
   let bestStart = -1;
   let bestLen = 0;
   let runStart = -1;
@@ -34,8 +39,7 @@ export function formatIPv6(bytes: Uint8Array, offset = 0): string {
   }
   if (bestLen < 2) bestStart = -1;
 
-  const out = SCRATCH;
-  let p = 0;
+  const start = p;
   // ::ffff:a.b.c.d
   if (bestStart === 0 && bestLen === 5 && bytes[offset + 10] === 0xff && bytes[offset + 11] === 0xff) {
     for (const c of V4_MAPPED) out[p++] = c;
@@ -45,7 +49,7 @@ export function formatIPv6(bytes: Uint8Array, offset = 0): string {
         (bytes[offset + 14] << 8) |
         bytes[offset + 15]) >>>
       0;
-    return scratchText(writeDottedQuad(out, p, a));
+    return writeDottedQuad(out, p, a);
   }
 
   for (let i = 0; i < 8; i++) {
@@ -55,10 +59,10 @@ export function formatIPv6(bytes: Uint8Array, offset = 0): string {
       i += bestLen - 1;
       continue;
     }
-    if (p > 0 && out[p - 1] !== COLON) out[p++] = COLON;
+    if (p > start && out[p - 1] !== COLON) out[p++] = COLON;
     p = writeHex16(out, p, (bytes[offset + 2 * i] << 8) | bytes[offset + 2 * i + 1]);
   }
-  return scratchText(p);
+  return p;
 }
 
 const COLON = 0x3a;

@@ -1,6 +1,7 @@
 import { ascii, writeDottedQuad, writeHex8, writeUint } from '../ascii.ts';
 import { IPPROTO } from '../decode/decoder.ts';
 import type { Flow } from './flow.ts';
+import { writeKeyAddressV6 } from './flow-key.ts';
 import { flowIdWords, joinAlpn } from './record.ts';
 import { flagLetters, tcpState } from './tcp-state.ts';
 import { isoTime, writeIsoTime } from './time.ts';
@@ -12,7 +13,7 @@ import { isoTime, writeIsoTime } from './time.ts';
  * Why by hand: the string route made about 4 KB of garbage per flow (the record, its number and
  * time strings, the concatenation and its flattening, then the UTF-8 copy), which was most of
  * what `capstream flows` allocated and the largest part of its time after the parse itself.
- * Here only the duration (a float, printed as JavaScript prints it) and IPv6 addresses become strings.
+ * Here only the duration (a float, printed as JavaScript prints it) becomes a string.
  *
  * The caller makes room for `jsonLineBound(flow)` bytes from `pos`; the end position is returned.
  * test/flow/json-bytes.test.ts holds both routes to the same bytes.
@@ -24,11 +25,11 @@ export function writeJsonLine(flow: Flow, precision: number, buf: Buffer, pos: n
   p = writeHex8(buf, p, id[1]);
   const v4 = flow.ipVersion === 4;
   p = bytes(buf, p, K_SRC_IP);
-  p = v4 ? ipv4(buf, p, flow.srcV4()) : text(buf, p, flow.srcIp);
+  p = v4 ? ipv4(buf, p, flow.srcV4()) : ipv6(buf, p, flow, flow.srcIsA);
   p = bytes(buf, p, K_SRC_PORT);
   p = port(buf, p, flow.srcPort);
   p = bytes(buf, p, K_DST_IP);
-  p = v4 ? ipv4(buf, p, flow.dstV4()) : text(buf, p, flow.dstIp);
+  p = v4 ? ipv4(buf, p, flow.dstV4()) : ipv6(buf, p, flow, !flow.srcIsA);
   p = bytes(buf, p, K_DST_PORT);
   p = port(buf, p, flow.dstPort);
   p = bytes(buf, p, K_IP_VERSION);
@@ -182,6 +183,14 @@ function text(buf: Buffer, p: number, s: string): number {
   }
   buf[p + 1 + s.length] = 0x22;
   return p + s.length + 2;
+}
+
+/** An IPv6 flow's endpoint A or B as its canonical text, quoted. */
+function ipv6(buf: Buffer, p: number, flow: Flow, endpointA: boolean): number {
+  buf[p] = 0x22;
+  p = writeKeyAddressV6(buf, p + 1, flow.key, endpointA);
+  buf[p] = 0x22;
+  return p + 1;
 }
 
 /** isoTime(sec, nsec, digits) as bytes. */

@@ -2,7 +2,15 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { formatIPv4, formatIPv6 } from '../../src/app/ip-text.ts';
 import { Flow } from '../../src/flow/flow.ts';
-import { KEY_A, KEY_B_V4, keyAddress, keyAddressText, v4Key, v6Key } from '../../src/flow/flow-key.ts';
+import {
+  KEY_A,
+  KEY_B_V4,
+  keyAddress,
+  keyAddressText,
+  v4Key,
+  v6Key,
+  writeKeyAddressV6,
+} from '../../src/flow/flow-key.ts';
 
 /** Random bytes with runs of zeros now and then, so '::' and IPv4-mapped forms come up. */
 function address(n: number): Uint8Array {
@@ -35,6 +43,11 @@ describe('flow keys', () => {
       const key = v6Key(17, both, 0, 16, 0x01bb_d431);
       assert.equal(keyAddressText(key, 6, true), formatIPv6(both, 0));
       assert.equal(keyAddressText(key, 6, false), formatIPv6(both, 16));
+      // Written in place, after other bytes: the same text.
+      const out = Buffer.alloc(64, 0x2a);
+      const end = writeKeyAddressV6(out, 5, key, false);
+      assert.equal(out.toString('latin1', 5, end), formatIPv6(both, 16));
+      assert.equal(out[4], 0x2a);
     }
   });
 
