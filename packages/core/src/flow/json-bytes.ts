@@ -15,6 +15,9 @@ import { isoTime, writeIsoTime } from './time.ts';
  * what `capstream flows` allocated and the largest part of its time after the parse itself.
  * Here only the duration (a float, printed as JavaScript prints it) becomes a string.
  *
+ * One statement per field, in contract order: a loop over a table of fields would call a
+ * different writer at each step, the megamorphic call this file exists to avoid.
+ *
  * The caller makes room for `jsonLineBound(flow)` bytes from `pos`; the end position is returned.
  * test/flow/json-bytes.test.ts holds both routes to the same bytes.
  */
