@@ -37,6 +37,9 @@ export class Flow {
   ended = false;
   /** Order of creation within its table (the order flows ending together are emitted in). */
   seq = 0;
+  /** Its neighbours in the table's creation-order list (null at either end, and once ended). */
+  prev: Flow | null = null;
+  next: Flow | null = null;
   /** Where the table's expiry wheel filed it; wheelIndex is -1 when not filed. */
   wheelBucket = 0;
   wheelIndex = -1;

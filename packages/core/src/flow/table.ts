@@ -66,14 +66,20 @@ interface FragmentEntry {
  */
 export class FlowTable {
   readonly options: FlowTableOptions;
-  /** Every tracked flow by key string, in creation order (IPv6 flows left out of `v6` are found here). */
-  readonly flows = new Map<string, Flow>();
+  /**
+   * The tracked flows in creation order, linked through Flow.prev/next: finish, flushActive and
+   * eviction walk it. (A Map by key string cost a set and a delete per flow, and its growth.)
+   */
+  private oldest: Flow | null = null;
+  private newest: Flow | null = null;
+  /** Flows tracked now. */
+  private tracked = 0;
   /** The IPv4 flows by endpoint A's address, B's, their ports (A << 16 | B), protocol + 1. */
   private readonly v4 = new QuadKeyMap<Flow>();
   /** The IPv6 flows the same way, by hashes of the addresses (see flowV6). */
   private readonly v6 = new QuadKeyMap<Flow>();
-  /** IPv6 flows left out of `v6` (their hashes collide with another flow's). */
-  private v6Unindexed = 0;
+  /** IPv6 flows left out of `v6` (their hashes collide with another flow's), by key. */
+  private readonly v6Collided = new Map<string, Flow>();
   /** The direction of the last packet within its flow (0: from the source), set by flowV4/flowV6. */
   private dir = 0;
   readonly counters = new Map<string, number>();
@@ -146,7 +152,11 @@ export class FlowTable {
 
   /** Emits every flow still tracked as final and forgets them. */
   finish(): void {
-    for (const flow of this.flows.values()) this.end(flow);
+    for (let flow = this.oldest; flow !== null; ) {
+      const next = flow.next;
+      this.end(flow);
+      flow = next;
+    }
     this.wheel.clear();
     for (const entry of this.fragments.values()) {
       if (entry.flow === null) this.count('fragment_orphan', entry.packets);
@@ -156,7 +166,7 @@ export class FlowTable {
 
   /** Emits active flows that changed since their last emission (live streams call this on a timer). */
   flushActive(): void {
-    for (const flow of this.flows.values()) {
+    for (let flow = this.oldest; flow !== null; flow = flow.next) {
       if (flow.dirty) this.emit(flow, false);
     }
   }
@@ -198,7 +208,7 @@ export class FlowTable {
    * The IPv6 packet's flow, or a new one; sets `dir`. Found like IPv4's, in an integer table keyed
    * by a 32-bit hash of each address (ports and protocol as they are) and checked against the
    * flow's key, which holds the whole addresses; a flow whose hashes collide with another's (odds
-   * ~2^-64 a pair) is left out of the table and found by its key string in `flows`.
+   * ~2^-64 a pair) is left out of the table and found by its key string in `v6Collided`.
    */
   private flowV6(rec: PacketRecord): Flow {
     const d = this.decoder;
@@ -214,8 +224,8 @@ export class FlowTable {
     const ha = hashV6(buf, aOff);
     const hb = hashV6(buf, bOff);
     let flow = this.v6.get(ha, hb, ports, d.proto + 1);
-    if (flow !== undefined ? !keyHoldsV6(flow.key, buf, aOff, bOff) : this.v6Unindexed > 0) {
-      flow = this.flows.get(v6Key(d.proto, buf, aOff, bOff, ports));
+    if (flow !== undefined ? !keyHoldsV6(flow.key, buf, aOff, bOff) : this.v6Collided.size > 0) {
+      flow = this.v6Collided.get(v6Key(d.proto, buf, aOff, bOff, ports));
     }
     if (flow !== undefined && this.expired(flow, rec, d.proto, d.tcpFlags)) {
       this.end(flow);
@@ -226,7 +236,7 @@ export class FlowTable {
       flow.srcIsA = this.responderFirst() && (order !== 0 || sp !== dp) ? !srcIsA : srcIsA;
       if (this.v6.get(ha, hb, ports, d.proto + 1) === undefined)
         this.v6.set(ha, hb, ports, d.proto + 1, flow);
-      else this.v6Unindexed++;
+      else this.v6Collided.set(flow.key, flow);
     }
     this.dir = srcIsA === flow.srcIsA ? 0 : 1;
     return flow;
@@ -248,25 +258,24 @@ export class FlowTable {
     flow.firstSec = rec.tsSec;
     flow.firstNsec = rec.tsNsec;
     flow.seq = this.created++;
-    if (this.flows.size >= this.options.maxFlows) this.evictOldest();
-    this.flows.set(key, flow);
+    if (this.tracked >= this.options.maxFlows) this.evictOldest();
+    flow.prev = this.newest;
+    if (this.newest === null) this.oldest = flow;
+    else this.newest.next = flow;
+    this.newest = flow;
+    this.tracked++;
     this.wheel.file(flow, rec.tsSec + this.timeoutOf(flow));
     return flow;
   }
 
   /**
-   * Makes room in a full table: ends its oldest flows, 1% of the cap at once. One at a time, each
-   * eviction looked for the Map's first live entry past every slot deleted before it (V8 compacts
-   * a Map's deleted slots only when it grows), which made a capture with more concurrent flows
-   * than the cap quadratic: a scan's worth of flows took minutes.
+   * Makes room in a full table: ends its oldest flows, 1% of the cap at once (a capture with more
+   * concurrent flows than the cap then ends them in batches, not one per new flow).
    */
   private evictOldest(): void {
-    let n = Math.max(1, Math.floor(this.options.maxFlows / 100));
-    // Deleting the entry being visited (end() does) is allowed while iterating a Map.
-    for (const flow of this.flows.values()) {
+    for (let n = Math.max(1, Math.floor(this.options.maxFlows / 100)); n > 0 && this.oldest !== null; n--) {
       this.count('evicted_table_full');
-      this.end(flow);
-      if (--n === 0) break;
+      this.end(this.oldest);
     }
   }
 
@@ -427,7 +436,7 @@ export class FlowTable {
       if (insp.result.serverName !== null) flow.serverName = insp.result.serverName;
       flow.inspector = null;
     }
-    this.flows.delete(flow.key);
+    this.unlink(flow);
     const k = flow.key;
     if (flow.ipVersion === 4) {
       this.v4.delete(
@@ -441,10 +450,21 @@ export class FlowTable {
       const hb = hashV6Key(k, 10);
       const ports = (k.charCodeAt(9) << 16) | k.charCodeAt(18);
       if (this.v6.get(ha, hb, ports, flow.proto + 1) === flow) this.v6.delete(ha, hb, ports, flow.proto + 1);
-      else this.v6Unindexed--;
+      else this.v6Collided.delete(k);
     }
     this.wheel.remove(flow);
     this.emit(flow, true);
+  }
+
+  private unlink(flow: Flow): void {
+    const { prev, next } = flow;
+    if (prev === null) this.oldest = next;
+    else prev.next = next;
+    if (next === null) this.newest = prev;
+    else next.prev = prev;
+    flow.prev = null;
+    flow.next = null;
+    this.tracked--;
   }
 
   private emit(flow: Flow, final: boolean): void {
