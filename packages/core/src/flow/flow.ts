@@ -29,6 +29,8 @@ export class Flow {
   inspector: AppInspector | null = null;
   app: AppResult | null = null;
   serverName: string | null = null;
+  /** Labelled DNS (or mDNS, LLMNR): its answers feed the passive DNS (see FlowTable.inspect). */
+  feedsDns = false;
   tunnel: string | null = null;
   /** Times emitted so far; the first emission is 0. */
   emissions = 0;

@@ -312,22 +312,28 @@ export class FlowTable {
   }
 
   private inspect(flow: Flow, dir: number): void {
-    if (flow.app === null && flow.emissions === 0 && flow.inspector === null) {
-      flow.inspector = new AppInspector(flow.proto, flow.srcPort, flow.dstPort);
+    let insp = flow.inspector;
+    if (insp === null) {
+      // Most payload packets belong to flows already labelled, and only DNS flows still read them:
+      // return at once, from the flow's own fields (its label is another object, often not in
+      // cache), and before making a view of the payload (one allocation per packet otherwise).
+      if (!flow.feedsDns) {
+        if (flow.app !== null || flow.emissions !== 0) return;
+        insp = new AppInspector(flow.proto, flow.srcPort, flow.dstPort);
+        flow.inspector = insp;
+      }
     }
-    const insp = flow.inspector;
-    // Most payload packets belong to flows already labelled, and only DNS flows still read them:
-    // return before making a view of the payload (one allocation per packet otherwise).
-    if (insp === null && (flow.app === null || !isDnsApp(flow.app.app))) return;
     const d = this.decoder;
     const payload = d.buf.subarray(d.payloadOff, d.payloadOff + d.payloadCapLen);
     if (insp !== null) {
       const done = insp.push(payload, dir === 0);
-      flow.app = insp.result;
-      if (insp.result.serverName !== null) flow.serverName = insp.result.serverName;
+      const result = insp.result;
+      flow.app = result;
+      if (result.serverName !== null) flow.serverName = result.serverName;
       if (done) flow.inspector = null;
+      flow.feedsDns = isDnsApp(result.app);
     }
-    if (flow.app !== null && isDnsApp(flow.app.app)) {
+    if (flow.feedsDns) {
       this.dnsBatch.length = 0;
       if (parseDnsAnswers(payload, flow.proto === IPPROTO.TCP, this.onDnsRecord))
         this.dns.learn(this.dnsBatch);
