@@ -1,12 +1,12 @@
 // Canonical text forms of IP addresses read from wire bytes, made flat (see ascii.ts).
 
 import { SCRATCH, scratchText, writeDottedQuad, writeHex16 } from '../ascii.ts';
+import { formatIPv4 as dottedQuad } from '../ip-words.ts';
+import { u32 } from './bytes.ts';
 
 /** Dotted-quad text of the 4 bytes at `offset` (caller checks that they exist). */
 export function formatIPv4(bytes: Uint8Array, offset = 0): string {
-  const a =
-    ((bytes[offset] << 24) | (bytes[offset + 1] << 16) | (bytes[offset + 2] << 8) | bytes[offset + 3]) >>> 0;
-  return scratchText(writeDottedQuad(SCRATCH, 0, a));
+  return dottedQuad(u32(bytes, offset));
 }
 
 /**
@@ -43,13 +43,7 @@ export function writeIPv6(out: Uint8Array, p: number, bytes: Uint8Array, offset 
   // ::ffff:a.b.c.d
   if (bestStart === 0 && bestLen === 5 && bytes[offset + 10] === 0xff && bytes[offset + 11] === 0xff) {
     for (const c of V4_MAPPED) out[p++] = c;
-    const a =
-      ((bytes[offset + 12] << 24) |
-        (bytes[offset + 13] << 16) |
-        (bytes[offset + 14] << 8) |
-        bytes[offset + 15]) >>>
-      0;
-    return writeDottedQuad(out, p, a);
+    return writeDottedQuad(out, p, u32(bytes, offset + 12));
   }
 
   for (let i = 0; i < 8; i++) {

@@ -44,6 +44,13 @@ export function keyAddress(key: string, at: number): number {
   return ((key.charCodeAt(at) << 16) | key.charCodeAt(at + 1)) >>> 0;
 }
 
+/** A key's ports as the flow indexes hold them: endpoint A's << 16 | endpoint B's. */
+export function keyPorts(key: string, ipVersion: 4 | 6): number {
+  return ipVersion === 4
+    ? (key.charCodeAt(3) << 16) | key.charCodeAt(6)
+    : (key.charCodeAt(KEY_B_V6 - 1) << 16) | key.charCodeAt(KEY_B_V6 + 8);
+}
+
 const V6_BYTES = new Uint8Array(16);
 
 /** The canonical text of endpoint A's or B's address. */

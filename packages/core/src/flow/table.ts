@@ -7,7 +7,7 @@ import type { SkipReason } from '../decode/reasons.ts';
 import { QuadKeyMap } from '../quad-key-map.ts';
 import { ExpiryWheel } from './expiry-wheel.ts';
 import { Flow } from './flow.ts';
-import { KEY_A, KEY_B_V4, keyAddress, v4Key, v6Key } from './flow-key.ts';
+import { KEY_A, KEY_B_V4, KEY_B_V6, keyAddress, keyPorts, v4Key, v6Key } from './flow-key.ts';
 import { PassiveDns } from './passive-dns.ts';
 import { historyBits, TCP_ACK, TCP_SYN, tcpClosed } from './tcp-state.ts';
 
@@ -445,16 +445,11 @@ export class FlowTable {
     this.unlink(flow);
     const k = flow.key;
     if (flow.ipVersion === 4) {
-      this.v4.delete(
-        keyAddress(k, KEY_A),
-        keyAddress(k, KEY_B_V4),
-        (k.charCodeAt(3) << 16) | k.charCodeAt(6),
-        flow.proto + 1,
-      );
+      this.v4.delete(keyAddress(k, KEY_A), keyAddress(k, KEY_B_V4), keyPorts(k, 4), flow.proto + 1);
     } else {
-      const ha = hashV6Key(k, 1);
-      const hb = hashV6Key(k, 10);
-      const ports = (k.charCodeAt(9) << 16) | k.charCodeAt(18);
+      const ha = hashV6Key(k, KEY_A);
+      const hb = hashV6Key(k, KEY_B_V6);
+      const ports = keyPorts(k, 6);
       if (this.v6.get(ha, hb, ports, flow.proto + 1) === flow) this.v6.delete(ha, hb, ports, flow.proto + 1);
       else this.v6Collided.delete(k);
     }
@@ -532,8 +527,8 @@ function mixV6(w0: number, w1: number, w2: number, w3: number): number {
 /** Whether an IPv6 flow's key holds these two addresses as its endpoints A and B. */
 function keyHoldsV6(k: string, b: Uint8Array, aOff: number, bOff: number): boolean {
   for (let i = 0; i < 8; i++) {
-    if (k.charCodeAt(1 + i) !== ((b[aOff + 2 * i] << 8) | b[aOff + 2 * i + 1])) return false;
-    if (k.charCodeAt(10 + i) !== ((b[bOff + 2 * i] << 8) | b[bOff + 2 * i + 1])) return false;
+    if (k.charCodeAt(KEY_A + i) !== ((b[aOff + 2 * i] << 8) | b[aOff + 2 * i + 1])) return false;
+    if (k.charCodeAt(KEY_B_V6 + i) !== ((b[bOff + 2 * i] << 8) | b[bOff + 2 * i + 1])) return false;
   }
   return true;
 }
