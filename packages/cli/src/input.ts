@@ -1,4 +1,6 @@
-import { createReadStream, statSync } from 'node:fs';
+import { statSync } from 'node:fs';
+import { open } from 'node:fs/promises';
+import { fileChunks } from '@capstream/core';
 import { UsageError } from './errors.ts';
 
 export interface CaptureInput {
@@ -7,11 +9,16 @@ export interface CaptureInput {
   /** Size in bytes when known (files), for progress. */
   size: number | null;
   stream: AsyncIterable<Uint8Array>;
+  /** The stream reuses its buffers (readCapture's `chunksReused`). */
+  chunksReused: boolean;
 }
 
-/** Opens a capture path, or standard input for '-'. Chunks are 1 MiB: big enough to amortise. */
+/**
+ * Opens a capture path, or standard input for '-'. A file is read in 1 MiB chunks into a few
+ * reused buffers, reads ahead on libuv's threads (core's file-chunks.ts says why).
+ */
 export function openCapture(path: string): CaptureInput {
-  if (path === '-') return { label: '<stdin>', size: null, stream: process.stdin };
+  if (path === '-') return { label: '<stdin>', size: null, stream: process.stdin, chunksReused: false };
   let size: number;
   try {
     const st = statSync(path);
@@ -19,10 +26,25 @@ export function openCapture(path: string): CaptureInput {
     size = st.size;
   } catch (e) {
     if (e instanceof UsageError) throw e;
-    const code = (e as NodeJS.ErrnoException).code;
-    if (code === 'ENOENT') throw new UsageError(`${path}: no such file`);
-    if (code === 'EACCES') throw new UsageError(`${path}: permission denied`);
-    throw new UsageError(`${path}: cannot open (${(e as Error).message})`);
+    throw fileError(path, e);
   }
-  return { label: path, size, stream: createReadStream(path, { highWaterMark: 1 << 20 }) };
+  return { label: path, size, stream: readFile(path), chunksReused: true };
+}
+
+async function* readFile(path: string): AsyncGenerator<Uint8Array> {
+  const fh = await open(path, 'r').catch((e: unknown) => {
+    throw fileError(path, e);
+  });
+  try {
+    yield* fileChunks(fh, { reuse: true });
+  } finally {
+    await fh.close();
+  }
+}
+
+function fileError(path: string, e: unknown): UsageError {
+  const code = (e as NodeJS.ErrnoException).code;
+  if (code === 'ENOENT') return new UsageError(`${path}: no such file`);
+  if (code === 'EACCES') return new UsageError(`${path}: permission denied`);
+  return new UsageError(`${path}: cannot open (${(e as Error).message})`);
 }

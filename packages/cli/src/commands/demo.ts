@@ -21,9 +21,14 @@ export async function demoCommand(opts: DemoOptions): Promise<void> {
     process.stderr.write(`capstream: wrote a sample capture to ${path}\n`);
   }
   const flows: FlowRecord[] = [];
-  const summary = await analyzeCapture(openCapture(path).stream, (flow, final, precision) => {
-    if (final) flows.push(toFlowRecord(flow, precision));
-  });
+  const input = openCapture(path);
+  const summary = await analyzeCapture(
+    input.stream,
+    (flow, final, precision) => {
+      if (final) flows.push(toFlowRecord(flow, precision));
+    },
+    { chunksReused: input.chunksReused },
+  );
   const apps = new Map<string, { flows: number; bytes: number }>();
   for (const f of flows) {
     const a = apps.get(f.app) ?? { flows: 0, bytes: 0 };

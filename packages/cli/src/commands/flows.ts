@@ -50,7 +50,7 @@ export async function flowsCommand(
     (flow, final, precision) => {
       if (final) write(flow, precision);
     },
-    { flow: flowOptions, onProgress: (n) => bar.update(n) },
+    { flow: flowOptions, chunksReused: input.chunksReused, onProgress: (n) => bar.update(n) },
   );
   bar.stop();
   await out.end();

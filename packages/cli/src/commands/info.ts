@@ -14,6 +14,7 @@ export async function infoCommand(
   const bar = progressBar('reading', input.size);
   const summary = await analyzeCapture(input.stream, () => {}, {
     sha256: true,
+    chunksReused: input.chunksReused,
     onProgress: (n) => bar.update(n),
   });
   bar.stop();

@@ -1,3 +1,4 @@
+export * from './file-chunks.ts';
 export * from './format.ts';
 export { Framer, truncatedError, type UnitFormat } from './framer.ts';
 export * from './packet.ts';

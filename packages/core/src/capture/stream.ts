@@ -9,6 +9,8 @@ import { type CaptureLayout, CaptureReader } from './reader.ts';
 export interface ReadOptions {
   /** Compute the SHA-256 of the raw (possibly compressed) bytes, reading to the end even after an error. */
   sha256?: boolean;
+  /** The source reuses its buffers (see UnwrapOptions.chunksReused). */
+  chunksReused?: boolean;
   /** Called after each raw chunk with the raw bytes read so far. */
   onProgress?: (rawBytes: number) => void;
   /** Receives the live layout object at the start; it fills in as headers are read. */
@@ -39,11 +41,15 @@ export async function readCapture(
 ): Promise<ReadResult> {
   const hash = opts.sha256 ? createHash('sha256') : null;
   let rawBytes = 0;
-  const unwrapped = await unwrapCapture(source, (chunk) => {
-    rawBytes += chunk.length;
-    hash?.update(chunk);
-    opts.onProgress?.(rawBytes);
-  });
+  const unwrapped = await unwrapCapture(
+    source,
+    (chunk) => {
+      rawBytes += chunk.length;
+      hash?.update(chunk);
+      opts.onProgress?.(rawBytes);
+    },
+    { chunksReused: opts.chunksReused },
+  );
   const { gzip, bytes } = unwrapped;
 
   const reader = new CaptureReader(onPacket);

@@ -16,11 +16,32 @@ async function* randomChunks(bytes: Uint8Array, seed: number, max: number): Asyn
   }
 }
 
-async function flows(source: AsyncIterable<Uint8Array>) {
+/**
+ * Random chunks read into two buffers in turn: each is overwritten when the one after next is
+ * asked for, the most a source with `chunksReused` may do (core's fileChunks keeps more).
+ */
+async function* reusedChunks(bytes: Uint8Array, seed: number, max: number): AsyncGenerator<Uint8Array> {
+  const next = rng(seed);
+  const ring = [new Uint8Array(max), new Uint8Array(max)];
+  for (let off = 0, turn = 0; off < bytes.length; turn++) {
+    const n = Math.min(1 + Math.floor(next() * max), bytes.length - off);
+    const buf = ring[turn % 2]!;
+    buf.fill(0xee); // whatever was kept of the chunk before last is gone
+    buf.set(bytes.subarray(off, off + n));
+    yield buf.subarray(0, n);
+    off += n;
+  }
+}
+
+async function flows(source: AsyncIterable<Uint8Array>, chunksReused = false) {
   const out: FlowRecord[] = [];
-  const summary = await analyzeCapture(source, (f, final, p) => {
-    if (final) out.push(toFlowRecord(f, p));
-  });
+  const summary = await analyzeCapture(
+    source,
+    (f, final, p) => {
+      if (final) out.push(toFlowRecord(f, p));
+    },
+    { chunksReused },
+  );
   return { out, counters: summary.counters, error: summary.error };
 }
 
@@ -58,6 +79,18 @@ describe('segment independence', () => {
         [3, 5000],
       ]) {
         assert.deepEqual(await flows(randomChunks(bytes, seed, max)), ref, `seed ${seed} max ${max}`);
+      }
+    });
+
+    it(`keeps nothing of a chunk past the one after it (reused buffers): ${name}`, async () => {
+      const bytes = make();
+      const ref = await flows(whole(bytes));
+      for (const [seed, max] of [
+        [4, 7],
+        [5, 1500],
+        [6, 65536],
+      ]) {
+        assert.deepEqual(await flows(reusedChunks(bytes, seed, max), true), ref, `seed ${seed} max ${max}`);
       }
     });
   }

@@ -2,9 +2,10 @@
 
 import { type FileHandle, open, realpath, stat } from 'node:fs/promises';
 import { isAbsolute, relative, resolve, sep } from 'node:path';
+import { FILE_CHUNK_BYTES, fileChunks } from '@capstream/core';
 import { abortError, type OpenedSource, SourceError } from './source.ts';
 
-export const FILE_CHUNK_SIZE = 1024 * 1024;
+export const FILE_CHUNK_SIZE = FILE_CHUNK_BYTES;
 
 export interface FileSourceOptions {
   /** Bytes per chunk. Default 1 MiB. */
@@ -19,13 +20,10 @@ export interface FileSourceOptions {
    * Read into a few buffers in turn instead of a fresh one per chunk: a chunk is then valid only
    * until the one after next is asked for (OpenedSource.reusesChunks). For a reader that copies
    * what it keeps, as the ingest stage does: a fresh 1 MiB buffer per chunk is memory V8 counts
-   * and collects for, ~0.3 s of young collections per GB of capture.
+   * and collects for, ~0.3 s of young collections per GB of capture (see core's file-chunks.ts).
    */
   reuseChunks?: boolean;
 }
-
-/** Buffers a reusing reader turns through: the chunk in use, the one read ahead, the next. */
-const REUSED_CHUNKS = 3;
 
 /** Maps a file system error to what a user can do about it. */
 export function fileError(err: unknown, path: string): SourceError {
@@ -102,42 +100,14 @@ export async function openFile(path: string, opts: FileSourceOptions = {}): Prom
     await fh.close().catch(() => {});
   };
 
-  const ring: Buffer[] | null = opts.reuseChunks ? [] : null;
-  let turn = 0;
-  const nextBuffer = (): Buffer => {
-    if (ring === null) return Buffer.allocUnsafe(chunkSize);
-    turn = (turn + 1) % REUSED_CHUNKS;
-    ring[turn] ??= Buffer.allocUnsafeSlow(chunkSize);
-    return ring[turn]!;
-  };
-  const readChunk = async (): Promise<Uint8Array | null> => {
-    if (opts.signal?.aborted) throw abortError(opts.signal);
-    const buf = nextBuffer();
-    let n: number;
-    try {
-      // FIFOs return what is there; a regular file fills the chunk except at its end.
-      ({ bytesRead: n } = await fh.read(buf, 0, chunkSize, null));
-    } catch (err) {
-      throw fileError(err, path);
-    }
-    if (n === 0) return null;
-    return n === chunkSize ? buf : buf.subarray(0, n);
-  };
-
   async function* stream(): AsyncGenerator<Uint8Array> {
-    // One read ahead: the disk (or page cache) works while the consumer handles this chunk.
-    let next: Promise<Uint8Array | null> | null = readChunk();
     try {
-      for (;;) {
-        const chunk = await next;
-        next = null;
-        if (chunk === null) return;
-        next = readChunk();
-        next.catch(() => {}); // surfaces at its await; not unhandled while the consumer works
+      for await (const chunk of fileChunks(fh, { chunkSize, reuse: opts.reuseChunks, signal: opts.signal })) {
         yield chunk;
       }
+    } catch (err) {
+      throw opts.signal?.aborted ? abortError(opts.signal) : fileError(err, path);
     } finally {
-      await next?.catch(() => {});
       await close();
     }
   }
@@ -146,7 +116,7 @@ export async function openFile(path: string, opts: FileSourceOptions = {}): Prom
     displaySource: path,
     size: st.isFile() ? st.size : null,
     stream: stream(),
-    reusesChunks: ring !== null,
+    reusesChunks: opts.reuseChunks === true,
     close,
     ...(st.isFile() ? { localFile: real } : {}),
   };
