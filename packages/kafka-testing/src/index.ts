@@ -8,7 +8,9 @@ import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { Kafka, logLevel } from 'kafkajs';
+// kafkajs as the transport gets it (patched, loaded on first use): loaded here first, it would
+// be loaded without the patches for the whole process.
+import { kafkajs } from '@capstream/pipeline';
 
 export interface StartKafkaOptions {
   /** Folder for server.properties and the broker's log dirs; a fresh temp folder when omitted. */
@@ -319,6 +321,7 @@ class LocalBroker {
     let lastError = 'no answer yet';
     while (Date.now() < deadline) {
       if (exitInfo !== undefined) break;
+      const { Kafka, logLevel } = kafkajs();
       const admin = new Kafka({
         clientId: 'kafka-testing-probe',
         brokers: [`127.0.0.1:${this.port}`],

@@ -1,7 +1,7 @@
 export * from './codec.ts';
 export * from './failpoints.ts';
 export * from './kafka-transport.ts';
-export { kafkaCrc32c, kafkaGroupingPatched } from './kafkajs-speedups.ts';
+export { kafkaCrc32c, kafkaGroupingPatched, kafkajs } from './kafkajs-speedups.ts';
 export * from './log.ts';
 export * from './memory-transport.ts';
 export * from './messages.ts';

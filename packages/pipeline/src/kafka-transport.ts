@@ -79,9 +79,8 @@ const DEFAULTS: Omit<KafkaTransportOptions, 'brokers'> = {
 /** Most value bytes (before compression) in one produce call: under the broker's default 1 MiB batch limit. */
 const MAX_SEND_BYTES = 768 * 1024;
 
-const { CompressionTypes, Kafka, logLevel } = kafkajs;
-
-const COMPRESSION = { none: CompressionTypes.None, gzip: CompressionTypes.GZIP } as const;
+/** The name in kafkajs's CompressionTypes of each codec setting (kafkajs loads on first use). */
+const COMPRESSION = { none: 'None', gzip: 'GZIP' } as const;
 
 /** Per partition, within one consumer session. */
 interface PartitionState {
@@ -103,6 +102,7 @@ export class KafkaTransport implements Transport {
 
   constructor(options: Partial<KafkaTransportOptions> & { brokers: string[] }) {
     this.options = { ...DEFAULTS, ...options };
+    const { Kafka, logLevel } = kafkajs();
     this.kafka = new Kafka({
       clientId: this.options.clientId,
       brokers: this.options.brokers,
@@ -153,7 +153,7 @@ export class KafkaTransport implements Transport {
       await producer.send({
         topic,
         acks: -1,
-        compression: COMPRESSION[codec.compression],
+        compression: kafkajs().CompressionTypes[COMPRESSION[codec.compression]],
         messages: encoded.slice(start, end),
       });
       bytes += size;

@@ -8,8 +8,6 @@ import type { Admin } from 'kafkajs';
 import { kafkajs } from './kafkajs-speedups.ts';
 import { TOPICS } from './topics.ts';
 
-const { Kafka, logLevel } = kafkajs;
-
 export interface TopicSpec {
   topic: string;
   partitions: number;
@@ -120,6 +118,7 @@ export async function ensurePipelineTopics(
   brokers: string[],
   options: EnsureTopicsOptions = {},
 ): Promise<EnsureTopicsReport> {
+  const { Kafka, logLevel } = kafkajs();
   const admin = new Kafka({ clientId: 'capstream-admin', brokers, logLevel: logLevel.NOTHING }).admin();
   await admin.connect();
   try {
