@@ -1,0 +1,14 @@
+const { openStore, storeConfigFromEnv } = await import('./packages/store/src/index.ts');
+const dir = process.argv[2];
+let a = performance.now();
+const store = await openStore(storeConfigFromEnv(process.env, { dataDir: dir }), { migrate: false });
+console.log('open (no migrate)', (performance.now() - a).toFixed(0));
+const { migrate } = await import('./packages/store/src/migrations.ts');
+a = performance.now();
+for (let i = 0; i < 20; i++) await store.ping();
+console.log('ping x20', (performance.now() - a).toFixed(0));
+await store.close();
+a = performance.now();
+const s2 = await openStore(storeConfigFromEnv(process.env, { dataDir: dir }));
+console.log('open+migrate', (performance.now() - a).toFixed(0), s2.migrations.applied.length, 'applied');
+await s2.close();
