@@ -64,6 +64,21 @@ export class AsnTable {
     return hi >= 0 && ip <= this.v4End[hi] ? this.v4Entry[hi] : -1;
   }
 
+  /** Whether every IPv4 address from `lo` to `hi` has the same entry (or none), as `find4` answers. */
+  uniform4(lo: number, hi: number): boolean {
+    const starts = this.v4Start;
+    let a = 0;
+    let b = starts.length - 1;
+    while (a <= b) {
+      const mid = (a + b) >>> 1;
+      if (starts[mid] <= lo) a = mid + 1;
+      else b = mid - 1;
+    }
+    // Inside range b: uniform if the range reaches hi. Outside any: if the next range starts past hi.
+    if (b >= 0 && lo <= this.v4End[b]) return hi <= this.v4End[b];
+    return b + 1 >= starts.length || starts[b + 1] > hi;
+  }
+
   /** The entry of the range holding IPv6 `ip` (4 words), or -1. */
   find6(ip: Uint32Array): number {
     const r = this.v6Range;

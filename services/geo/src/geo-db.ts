@@ -246,7 +246,15 @@ class MmdbGeoDatabase implements GeoDatabase {
     cacheMisses: 0,
   };
   private readonly cache: AddressCache;
+  /**
+   * Answers for whole IPv4 /24 networks, by network number, where every database gives one record
+   * for all of it: its other addresses then cost no lookup. Flows' addresses cluster (on the
+   * benchmark capture, 42,000 IPv4 addresses in 11,500 /24s), and a database lookup is ~10 µs.
+   */
+  private readonly networks: AddressCache;
   private readonly addr = new ResolvedAddress();
+  /** Set by find: its IPv4 answer holds for the address's whole /24. */
+  private uniform24 = false;
 
   constructor(
     private readonly country: MmdbPair | null,
@@ -257,6 +265,7 @@ class MmdbGeoDatabase implements GeoDatabase {
     readonly sources: GeoSources,
   ) {
     this.cache = new AddressCache(cacheSize);
+    this.networks = new AddressCache(cacheSize >>> 2);
   }
 
   lookup(ip: string): GeoInfo {
@@ -271,9 +280,16 @@ class MmdbGeoDatabase implements GeoDatabase {
       this.stats.cacheHits++;
       return hit;
     }
+    const net = v4 >= 0 ? this.networks.get('', v4 >>> 8) : undefined;
+    if (net !== undefined) {
+      this.stats.cacheHits++;
+      this.cache.set(ip, v4, net);
+      return net;
+    }
     this.stats.cacheMisses++;
     const info = Object.freeze(this.find(ip, this.addr));
     this.cache.set(ip, v4, info);
+    if (this.uniform24) this.networks.set('', v4 >>> 8, info);
     return info;
   }
 
@@ -282,10 +298,13 @@ class MmdbGeoDatabase implements GeoDatabase {
     // An IPv4 address carried in IPv6 (mapped, NAT64, 6to4, Teredo) is looked up as itself.
     const text = v4 && a.embedded ? formatIPv4(a.v4) : ip;
     const cityRec = get(v4 ? this.city.v4 : this.city.v6, text);
+    let uniform = prefixLength <= 24;
     const cityCountry = countryOf(cityRec);
     let country = cityCountry;
-    if (this.country !== null)
+    if (this.country !== null) {
       country = countryOf(get(v4 ? this.country.v4 : this.country.v6, text)) ?? cityCountry;
+      uniform &&= prefixLength <= 24;
+    }
     let city: string | null = null;
     let lat: number | null = null;
     let lon: number | null = null;
@@ -308,23 +327,34 @@ class MmdbGeoDatabase implements GeoDatabase {
         asn = this.asn.asn(e);
         asOrg = this.asn.org(e);
       }
+      const net = (a.v4 & 0xffffff00) >>> 0;
+      uniform &&= v4 && this.asn.uniform4(net, net + 255);
     } else {
       const r = get(v4 ? this.asn.v4 : this.asn.v6, text);
+      uniform &&= prefixLength <= 24;
       if (r !== null && typeof r.autonomous_system_number === 'number') {
         asn = r.autonomous_system_number;
         asOrg = r.autonomous_system_organization || null;
       }
     }
+    this.uniform24 = v4 && uniform;
     return { scope: 'public', country, city, lat, lon, asn, asOrg };
   }
 }
 
+/** The prefix length of the network `get` last answered for (0 when no database was asked). */
+let prefixLength = 0;
+
 function get(m: Mmdb | null, ip: string): MmdbRecord | null {
+  prefixLength = 0;
   if (m === null) return null;
   try {
-    return (m.reader as Reader<Response>).get(ip) as MmdbRecord | null;
+    const [record, prefix] = (m.reader as Reader<Response>).getWithPrefixLength(ip);
+    prefixLength = prefix;
+    return record as MmdbRecord | null;
   } catch {
     // The text parsed as an address here; a reader refusing it still must not stop a batch.
+    prefixLength = 128;
     return null;
   }
 }

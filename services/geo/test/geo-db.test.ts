@@ -3,7 +3,7 @@ import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'n
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { parseIPv4, parseIPv6 } from '@capstream/core/ip-words';
+import { formatIPv4, parseIPv4, parseIPv6 } from '@capstream/core/ip-words';
 import type { GeoInfo } from '@capstream/pipeline';
 import { Reader, type Response } from 'maxmind';
 import { loadAsnTable } from '../src/asn-cache.ts';
@@ -18,6 +18,18 @@ import { DEFAULT_GEO_CONFIG } from '../src/config.ts';
 import { GeoError } from '../src/errors.ts';
 import { defaultDatabasePaths, type GeoDatabase, openGeoDatabase } from '../src/geo-db.ts';
 import { writeMmdb } from './mmdb-writer.ts';
+
+/** mulberry32: a small deterministic generator of numbers in [0, 1). */
+function rng(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
 
 /**
  * Lookups against the packaged databases (pinned versions: @ip-location-db/* 2.3.2026061719
@@ -120,6 +132,27 @@ describe('GeoDatabase on the packaged databases', () => {
     });
   }
 
+  it('answers the other addresses of a /24 from the first one as the databases would', async () => {
+    const fresh = await openGeoDatabase({ ...DEFAULT_GEO_CONFIG, cacheSize: 0 });
+    const cached = await openGeoDatabase(DEFAULT_GEO_CONFIG);
+    const next = rng(7);
+    let compared = 0;
+    for (let i = 0; i < 3000; i++) {
+      const net = (Math.floor(next() * 0xffffff) << 8) >>> 0;
+      const first = formatIPv4(net + Math.floor(next() * 256));
+      if (fresh.lookup(first).scope !== 'public') continue;
+      cached.lookup(first);
+      for (let k = 0; k < 3; k++) {
+        const other = formatIPv4(net + Math.floor(next() * 256));
+        assert.deepEqual(cached.lookup(other), fresh.lookup(other), `${other} after ${first}`);
+        compared++;
+      }
+    }
+    assert.ok(compared > 5000, `${compared} addresses compared`);
+    // Most /24s are one record in each packaged database: their other addresses were cache hits.
+    assert.ok(cached.stats.cacheHits > compared / 2, `${cached.stats.cacheHits} hits of ${compared}`);
+  });
+
   it('never pairs a country with a city of another country', () => {
     // The city database puts 2001:4860:4860::8888 in Montreal, CA; the country database in US.
     const raw = new Reader<Response>(readFileSync(defaultDatabasePaths().cityV6)).get(
@@ -187,6 +220,30 @@ describe('AsnTable', () => {
     assert.equal(table.asn(table.find6(w)), 15169);
     parseIPv6('::2', w);
     assert.equal(table.find6(w), -1);
+  });
+
+  it('tells whether a stretch of IPv4 addresses has one entry (or none) throughout', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'geo-asn-'));
+    try {
+      const v4 = join(dir, 'v4.csv');
+      const v6 = join(dir, 'v6.csv');
+      writeFileSync(
+        v4,
+        '1.0.0.0,1.0.0.255,1,A\n1.0.1.0,1.0.1.99,2,B\n1.0.1.100,1.0.1.255,3,C\n1.0.3.10,1.0.3.10,4,D\n',
+      );
+      writeFileSync(v6, '2001:200::,2001:200::ffff,5,E\n');
+      const t = await AsnTable.load(v4, v6);
+      const stretch = (lo: string, hi: string) => t.uniform4(parseIPv4(lo), parseIPv4(hi));
+      assert.equal(stretch('1.0.0.0', '1.0.0.255'), true); // one range
+      assert.equal(stretch('1.0.1.0', '1.0.1.255'), false); // two ranges
+      assert.equal(stretch('1.0.0.0', '1.0.1.0'), false); // a range and the next
+      assert.equal(stretch('1.0.2.0', '1.0.2.255'), true); // a gap
+      assert.equal(stretch('1.0.3.0', '1.0.3.255'), false); // a gap around a one-address range
+      assert.equal(stretch('0.0.0.0', '0.255.255.255'), true); // before the first range
+      assert.equal(stretch('2.0.0.0', '2.0.0.255'), true); // after the last
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it('lets the later of two overlapping rows win, and refuses unsorted or broken rows', async () => {
@@ -322,6 +379,54 @@ describe("a user's own databases", () => {
     writeFileSync(join(dir, 'not-a-db.mmdb'), 'hello, this is text\n'.repeat(100));
   });
   after(() => rmSync(dir, { recursive: true, force: true }));
+
+  it('answer a /24 from one lookup only where every database has one record for all of it', async () => {
+    const city = (name: string) => ({ city: { names: { en: name } }, country: { iso_code: 'SE' } });
+    const asn = (n: number) => ({ autonomous_system_number: n, autonomous_system_organization: `AS ${n}` });
+    writeFileSync(
+      join(dir, 'split-city.mmdb'),
+      writeMmdb('GeoLite2-City', {
+        '9.9.0.0/16': city('Wide'),
+        '10.0.0.0/8': city('Unused'),
+        '11.1.1.0/25': city('Low half'),
+        '11.1.1.128/25': city('High half'),
+        '12.2.2.0/24': city('Whole'),
+      }),
+    );
+    writeFileSync(
+      join(dir, 'split-asn.mmdb'),
+      writeMmdb('GeoLite2-ASN', {
+        '9.9.0.0/16': asn(1),
+        '11.1.1.0/24': asn(2),
+        '12.2.2.0/26': asn(3),
+        '12.2.2.64/26': asn(4),
+        '12.2.2.128/25': asn(5),
+      }),
+    );
+    const config = {
+      ...DEFAULT_GEO_CONFIG,
+      cityDb: join(dir, 'split-city.mmdb'),
+      asnDb: join(dir, 'split-asn.mmdb'),
+    };
+    const cached = await openGeoDatabase(config);
+    const fresh = await openGeoDatabase({ ...config, cacheSize: 0 });
+    const pairs = [
+      ['9.9.9.1', '9.9.9.250'], // one record each for the whole /24
+      ['11.1.1.1', '11.1.1.200'], // the city database splits the /24
+      ['12.2.2.1', '12.2.2.100'], // the ASN database splits it
+      ['12.2.2.130', '12.2.2.2'],
+      ['13.0.0.1', '13.0.0.2'], // in no database
+    ];
+    for (const [first, second] of pairs) {
+      const before = cached.stats.cacheHits;
+      assert.deepEqual(cached.lookup(first), fresh.lookup(first), first);
+      assert.deepEqual(cached.lookup(second), fresh.lookup(second), `${second} after ${first}`);
+      const uniform = first.startsWith('9.') || first.startsWith('13.');
+      assert.equal(cached.stats.cacheHits - before, uniform ? 1 : 0, `${first}/24 answered from one lookup`);
+    }
+    assert.equal(fresh.lookup('11.1.1.200').city, 'High half');
+    assert.equal(fresh.lookup('12.2.2.100').asn, 4);
+  });
 
   it('replace the packaged ones: GeoLite2 City and ASN, countries from the city database', async () => {
     const db = await openGeoDatabase({
