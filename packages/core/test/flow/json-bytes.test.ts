@@ -114,6 +114,31 @@ describe('writeJsonLine', () => {
     }
   });
 
+  it('writes durations as JavaScript prints them, from nanoseconds to months and past', () => {
+    const rand = mulberry32(7);
+    const edges = [
+      0,
+      1,
+      999,
+      1000,
+      1001,
+      1e9 - 1,
+      1e9,
+      1e9 + 1,
+      2 ** 23 * 1e9 - 1,
+      2 ** 23 * 1e9,
+      2 ** 23 * 1e9 + 1,
+    ];
+    const random = Array.from({ length: 20_000 }, () => Math.floor(10 ** (rand() * 16.2)));
+    for (const ns of [...edges, ...random]) {
+      const flow = new Flow(v4Key(17, 1, 2, 3), 4, 17);
+      flow.firstSec = 1_714_564_800;
+      flow.lastSec = flow.firstSec + Math.floor(ns / 1e9);
+      flow.lastNsec = ns % 1e9;
+      assert.deepEqual(written(flow, 9).toString(), expected(flow, 9).toString(), `${ns} ns`);
+    }
+  });
+
   it('matches on random flows with extreme numbers, odd times and names that need escaping', () => {
     const rand = mulberry32(20241129);
     for (let i = 0; i < 5000; i++) {
