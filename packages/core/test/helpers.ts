@@ -60,14 +60,4 @@ export function gzip(bytes: Uint8Array): Uint8Array {
   return gzipSync(bytes);
 }
 
-/** A deterministic pseudo-random generator (mulberry32) for reproducible tests. */
-export function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+export { rng } from '../src/testing/random.ts';

@@ -52,31 +52,29 @@ export class AsnTable {
 
   /** The entry of the range holding IPv4 `ip`, or -1. */
   find4(ip: number): number {
+    const i = this.rangeAtOrBefore4(ip);
+    return i >= 0 && ip <= this.v4End[i] ? this.v4Entry[i] : -1;
+  }
+
+  /** Whether every IPv4 address from `lo` to `hi` has the same entry (or none), as `find4` answers. */
+  uniform4(lo: number, hi: number): boolean {
+    const i = this.rangeAtOrBefore4(lo);
+    // Inside range i: uniform if the range reaches hi. Outside any: if the next range starts past hi.
+    if (i >= 0 && lo <= this.v4End[i]) return hi <= this.v4End[i];
+    return i + 1 >= this.v4Start.length || this.v4Start[i + 1] > hi;
+  }
+
+  /** The last IPv4 range starting at or before `ip` (a bisection), or -1. */
+  private rangeAtOrBefore4(ip: number): number {
     const starts = this.v4Start;
     let lo = 0;
     let hi = starts.length - 1;
-    // The last range starting at or before ip.
     while (lo <= hi) {
       const mid = (lo + hi) >>> 1;
       if (starts[mid] <= ip) lo = mid + 1;
       else hi = mid - 1;
     }
-    return hi >= 0 && ip <= this.v4End[hi] ? this.v4Entry[hi] : -1;
-  }
-
-  /** Whether every IPv4 address from `lo` to `hi` has the same entry (or none), as `find4` answers. */
-  uniform4(lo: number, hi: number): boolean {
-    const starts = this.v4Start;
-    let a = 0;
-    let b = starts.length - 1;
-    while (a <= b) {
-      const mid = (a + b) >>> 1;
-      if (starts[mid] <= lo) a = mid + 1;
-      else b = mid - 1;
-    }
-    // Inside range b: uniform if the range reaches hi. Outside any: if the next range starts past hi.
-    if (b >= 0 && lo <= this.v4End[b]) return hi <= this.v4End[b];
-    return b + 1 >= starts.length || starts[b + 1] > hi;
+    return hi;
   }
 
   /** The entry of the range holding IPv6 `ip` (4 words), or -1. */

@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { formatIPv4, parseIPv4, parseIPv6 } from '@capstream/core/ip-words';
+import { rng } from '@capstream/core/testing';
 import type { GeoInfo } from '@capstream/pipeline';
 import { Reader, type Response } from 'maxmind';
 import { loadAsnTable } from '../src/asn-cache.ts';
@@ -18,18 +19,6 @@ import { DEFAULT_GEO_CONFIG } from '../src/config.ts';
 import { GeoError } from '../src/errors.ts';
 import { defaultDatabasePaths, type GeoDatabase, openGeoDatabase } from '../src/geo-db.ts';
 import { writeMmdb } from './mmdb-writer.ts';
-
-/** mulberry32: a small deterministic generator of numbers in [0, 1). */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /**
  * Lookups against the packaged databases (pinned versions: @ip-location-db/* 2.3.2026061719

@@ -25,4 +25,5 @@ export {
   writePcapng,
   writePcapngFile,
 } from './pcapng-writer.ts';
+export * from './random.ts';
 export * from './sample.ts';
