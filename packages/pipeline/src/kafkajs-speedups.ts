@@ -5,9 +5,9 @@
 // - It computes each record batch's CRC-32C in JavaScript a byte at a time (~160 MB/s here: 6 of
 //   the ingest's ~22 CPU seconds on the 1 GB benchmark capture). @node-rs/crc32's CRC-32C uses
 //   the CPU's CRC instruction (~12 GB/s). The module holding kafkajs's is put in the CommonJS
-//   cache before kafkajs loads it, so this module must be imported before kafkajs
-//   (kafka-transport.ts and topics-admin.ts do so first); where the native module does not load,
-//   or kafkajs was loaded earlier, kafkajs keeps its own. `kafkaCrc32c()` says which is in use.
+//   cache before kafkajs loads it, so kafkajs must be loaded through `kafkajs()` below (the
+//   transport, the topic admin and kafka-testing do); where the native module does not load, or
+//   kafkajs was loaded otherwise first, kafkajs keeps its own. `kafkaCrc32c()` says which is in use.
 // - Its encoder grows a message's buffer to the next power of two, zero-filled, at each of the ~7
 //   layers a message is copied through (record, batch, request...): ~14 MiB allocated and cleared
 //   per 1 MiB segment, which the garbage collector then chases (the ingest's largest cost after

@@ -149,7 +149,6 @@ function num(buf: Buffer, p: number, n: number): number {
   return n >= 0 && n <= 0x7fffffff && (n | 0) === n ? writeUint(buf, p, n) : chars(buf, p, String(n));
 }
 
-/** Dotted-quad text of an unsigned 32-bit address, quoted. */
 /** Durations from 1 µs up to this many nanoseconds (2^23 s, 97 days) are written from the integer. */
 const EXACT_DURATION_NS = 2 ** 23 * 1e9;
 
@@ -180,6 +179,7 @@ function duration(buf: Buffer, p: number, ns: number): number {
   return writeNanos(buf, p, frac * 10 ** (9 - digits), digits);
 }
 
+/** Dotted-quad text of an unsigned 32-bit address, quoted. */
 function ipv4(buf: Buffer, p: number, a: number): number {
   buf[p] = 0x22;
   p = writeDottedQuad(buf, p + 1, a);
