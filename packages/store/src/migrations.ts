@@ -37,8 +37,13 @@ export async function migrate(db: Db): Promise<MigrationReport> {
   const applied: string[] = [];
   try {
     await ensureDatabase(db, applied);
-    for (const def of TABLES) await ensureTable(db, def, applied);
-    for (const def of ROLLUPS) await ensureRollup(db, def, applied);
+    // Every table and view looked up in one query: a query costs chDB a few milliseconds, and
+    // the start of every embedded process runs these.
+    const tables = await tableInfos(db);
+    for (const def of TABLES) await ensureTable(db, def, applied, tables.get(def.name));
+    // A flows table made just now is empty: the rollups have nothing to refill from.
+    const flowsIsNew = !tables.has('flows');
+    for (const def of ROLLUPS) await ensureRollup(db, def, applied, tables, flowsIsNew);
   } catch (err) {
     if (err instanceof StoreError && err.code === 'SCHEMA_CONFLICT') throw err;
     throw storeError('MIGRATION_FAILED', `migrating database ${db.database}`, err);
@@ -70,13 +75,14 @@ async function ensureDatabase(db: Db, applied: string[]): Promise<void> {
   applied.push(`create database ${db.database}`);
 }
 
-async function tableInfo(db: Db, name: string): Promise<TableInfo | undefined> {
+/** The database's tables and views by name. */
+async function tableInfos(db: Db): Promise<Map<string, TableInfo>> {
   const rows = await db.rows<TableInfo>(
-    `looking up table ${name}`,
-    'SELECT name, engine, engine_full, sorting_key, comment FROM system.tables WHERE database = {db:String} AND name = {name:String}',
-    { db: db.database, name },
+    'looking up the tables',
+    'SELECT name, engine, engine_full, sorting_key, comment FROM system.tables WHERE database = {db:String}',
+    { db: db.database },
   );
-  return rows[0];
+  return new Map(rows.map((r) => [r.name, r]));
 }
 
 async function columnInfo(db: Db, table: string): Promise<ColumnInfo[]> {
@@ -127,8 +133,12 @@ function settingIn(engineFull: string, name: string): string | undefined {
   return undefined;
 }
 
-async function ensureTable(db: Db, def: TableDef, applied: string[]): Promise<void> {
-  const info = await tableInfo(db, def.name);
+async function ensureTable(
+  db: Db,
+  def: TableDef,
+  applied: string[],
+  info: TableInfo | undefined,
+): Promise<void> {
   if (!info) {
     await db.command(`creating table ${def.name}`, createTableSql(db, def));
     applied.push(`create table ${def.name}`);
@@ -211,10 +221,16 @@ export function rollupComment(def: RollupDef): string {
   return `capstream rollup ${createHash('sha256').update(text).digest('hex').slice(0, 16)}`;
 }
 
-async function ensureRollup(db: Db, def: RollupDef, applied: string[]): Promise<void> {
+async function ensureRollup(
+  db: Db,
+  def: RollupDef,
+  applied: string[],
+  tables: ReadonlyMap<string, TableInfo>,
+  flowsIsNew: boolean,
+): Promise<void> {
   const comment = rollupComment(def);
-  const table = await tableInfo(db, def.table.name);
-  const view = await tableInfo(db, def.view);
+  const table = tables.get(def.table.name);
+  const view = tables.get(def.view);
   if (table?.comment === comment && view?.comment === comment && view.engine === 'MaterializedView') return;
 
   if (view) await db.command(`dropping view ${def.view}`, `DROP VIEW IF EXISTS ${db.table(def.view)}`);
@@ -227,12 +243,14 @@ async function ensureRollup(db: Db, def: RollupDef, applied: string[]): Promise<
     `CREATE MATERIALIZED VIEW IF NOT EXISTS ${db.table(def.view)} TO ${db.table(def.table.name)} AS\n${select}\nCOMMENT '${comment}'`,
   );
   // Refill from what flows already holds (its newest version of each flow).
-  const backfill = rollupSelect(def, db.database, `${db.table('flows')} FINAL`);
-  await db.command(
-    `refilling ${def.table.name}`,
-    `INSERT INTO ${db.table(def.table.name)} (${def.table.columns.map((c) => `\`${c.name}\``).join(', ')})\n${backfill}`,
-    undefined,
-    dedupSettings(''),
-  );
+  if (!flowsIsNew) {
+    const backfill = rollupSelect(def, db.database, `${db.table('flows')} FINAL`);
+    await db.command(
+      `refilling ${def.table.name}`,
+      `INSERT INTO ${db.table(def.table.name)} (${def.table.columns.map((c) => `\`${c.name}\``).join(', ')})\n${backfill}`,
+      undefined,
+      dedupSettings(''),
+    );
+  }
   applied.push(`${table || view ? 'rebuild' : 'create'} rollup ${def.table.name}`);
 }
