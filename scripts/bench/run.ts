@@ -6,7 +6,7 @@
 // tshark, ndpiReader (alias ndpi) and tcpdump; all of them unless --only picks some.
 //
 // Generates (or reuses) bench-data/capstream-bench-<N>mb-s<seed>.pcap (see generate.ts), reads it once so
-// every tool finds it in the page cache, then runs each tool --runs times (best wall time kept) and prints a
+// every tool finds it in the page cache, then runs each tool --runs times in rounds (best wall time kept) and prints a
 // Markdown table of wall seconds, MB/s, packets/s, CPU seconds and peak RSS, with capstream's throughput ratios to tshark
 // and ndpiReader. --write replaces the section between the parse-bench markers in docs/BENCHMARKS.md.
 // --profile also runs capstream once under --cpu-prof and prints its top self-time functions.
@@ -223,6 +223,12 @@ export async function measure(
   return { wallSec, cpuSec: cpu >= 0 ? cpu : null, rssMb: rssKb > 0 ? rssKb / 1024 : null };
 }
 
+/** " (rounds: 9.4×, 9.6×, 11.0×)": the ratio of `slow` to `fast` within each round. */
+function roundRatios(slow: Result, fast: Result): string {
+  const each = fast.runs.map((m, i) => `${fmt(slow.runs[i].wallSec / m.wallSec, 1)}×`);
+  return ` (round by round: ${each.join(', ')})`;
+}
+
 /** Sums tshark's conversation tables: the number of rows and their "Total Frames" column. */
 function tsharkConversations(out: string): { conversations: number; frames: number } {
   let conversations = 0;
@@ -396,7 +402,8 @@ function report(
   if (shape.apps) lines.push(`- capstream's app labels: ${shape.apps}.`);
   lines.push(
     `- Method: the file is read once first (page cache warm); each tool runs ${opts.runs === 1 ? 'once' : `${opts.runs} times, best wall time kept`}, ` +
-      `one after another. MB/s = file size / wall time; packets/s = packets / wall time. Peak RSS: ${rssMethod}.`,
+      `${opts.runs === 1 ? 'one after another' : 'in rounds (every tool once a round, so that the machine’s drift over the minutes of a run falls on all of them alike)'}. ` +
+      `MB/s = file size / wall time; packets/s = packets / wall time. Peak RSS: ${rssMethod}.`,
   );
   lines.push('');
   lines.push('| Tool | Command | Wall (s) | MB/s | packets/s | CPU (s) | Peak RSS (MB) | Checked |');
@@ -429,7 +436,10 @@ function report(
     lines.push('');
     if (ts) {
       const x = ts.best.wallSec / cs.best.wallSec;
-      lines.push(`- capstream MB/s ÷ tshark MB/s = **${fmt(x, 2)}×** (target ≥ 10×): ${verdict(x >= 10)}`);
+      const rounds = cs.runs.length > 1 && ts.runs.length === cs.runs.length ? roundRatios(ts, cs) : '';
+      lines.push(
+        `- capstream MB/s ÷ tshark MB/s = **${fmt(x, 2)}×**${rounds} (target ≥ 10×): ${verdict(x >= 10)}`,
+      );
     }
     if (nd) {
       const x = nd.best.wallSec / cs.best.wallSec;
@@ -530,23 +540,28 @@ async function main(argv: string[]): Promise<void> {
     ? 'GNU time `%M` (the process’s ru_maxrss); CPU = GNU time `%U` + `%S`'
     : 'VmHWM polled from /proc/<pid>/status every 10 ms; CPU = utime + stime from /proc/<pid>/stat, same polling';
 
-  const results: Result[] = [];
-  for (const tool of selected) {
-    const ms: Measurement[] = [];
-    let note = '';
-    for (let i = 0; i < runs; i++) {
+  // In rounds, every tool once a round: this machine's speed drifts by up to a quarter within the
+  // minutes a run takes, and tools measured one block after another then compare across it.
+  const measured = selected.map((tool) => ({ tool, ms: [] as Measurement[], note: '' }));
+  for (let i = 0; i < runs; i++) {
+    for (const t of measured) {
+      const { tool } = t;
       const outFile = tool.stdout === 'file' ? join(work, `${tool.name}.stdout`) : null;
       const m = await measure(tool.bin, tool.args(capture.path), outFile, join(work, `${tool.name}.stderr`));
-      note = tool.check(outFile ? readFileSync(outFile, 'utf8') : '', capture);
-      ms.push(m);
+      t.note = tool.check(outFile ? readFileSync(outFile, 'utf8') : '', capture);
+      t.ms.push(m);
       process.stderr.write(
         `${tool.name} run ${i + 1}/${runs}: ${fmt(m.wallSec, 2)} s, ${fmt(capture.bytes / MB / m.wallSec, 1)} MB/s, ` +
           `peak RSS ${m.rssMb === null ? 'n/a' : `${fmt(m.rssMb, 0)} MB`}\n`,
       );
     }
-    const best = ms.reduce((a, b) => (b.wallSec < a.wallSec ? b : a));
-    results.push({ tool, best, runs: ms, note });
   }
+  const results: Result[] = measured.map(({ tool, ms, note }) => ({
+    tool,
+    best: ms.reduce((a, b) => (b.wallSec < a.wallSec ? b : a)),
+    runs: ms,
+    note,
+  }));
 
   // Flow count and labels from one more (untimed) capstream run whose output is kept.
   let capstreamFlows: number | null = null;
