@@ -432,7 +432,7 @@ function report(
   const nd = get('ndpiReader');
   if (cs) {
     lines.push('');
-    lines.push('Targets (capstream on one core):');
+    lines.push('Targets (capstream’s parse on one thread; every tool unpinned, free to use both cores):');
     lines.push('');
     if (ts) {
       const x = ts.best.wallSec / cs.best.wallSec;
