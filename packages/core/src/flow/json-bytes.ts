@@ -166,17 +166,14 @@ function duration(buf: Buffer, p: number, ns: number): number {
     return p + 1;
   }
   if (ns < 1000 || ns >= EXACT_DURATION_NS || !Number.isInteger(ns)) return chars(buf, p, String(ns / 1e9));
-  let frac = ns % 1e9;
+  const frac = ns % 1e9;
   p = writeUint(buf, p, (ns - frac) / 1e9);
   if (frac === 0) return p;
-  buf[p++] = 0x2e; // .
+  buf[p] = 0x2e; // .
+  // The nine fraction digits without their trailing zeros.
   let digits = 9;
-  while (frac % 10 === 0) {
-    frac /= 10;
-    digits--;
-  }
-  // writeNanos writes the leading digits of a nine-digit number: scale the trimmed fraction back up.
-  return writeNanos(buf, p, frac * 10 ** (9 - digits), digits);
+  for (let f = frac; f % 10 === 0; f /= 10) digits--;
+  return writeNanos(buf, p + 1, frac, digits);
 }
 
 /** Dotted-quad text of an unsigned 32-bit address, quoted. */

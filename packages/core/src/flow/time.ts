@@ -64,10 +64,16 @@ export function isoDate(day: number): string {
 
 /** Nanoseconds since the epoch as exact decimal text (what DateTime64(9) columns are filled from). */
 export function epochNanosText(sec: number, nsec: number): string {
-  if (!(Number.isInteger(nsec) && nsec >= 0 && nsec < 1e9 && Number.isInteger(sec)))
-    return (BigInt(Math.trunc(sec)) * 1_000_000_000n + BigInt(Math.trunc(nsec))).toString();
-  // The usual case, seconds from 1970 to 2038, by arithmetic; the rest through BigInt.
-  if (sec > 0 && sec <= 0x7fffffff)
+  // The usual case, whole seconds from 1970 to 2038 and a nanosecond within one, by arithmetic;
+  // the rest (and fractions, truncated) through BigInt.
+  if (
+    sec > 0 &&
+    sec <= 0x7fffffff &&
+    Number.isInteger(sec) &&
+    Number.isInteger(nsec) &&
+    nsec >= 0 &&
+    nsec < 1e9
+  )
     return scratchText(writeNanos(SCRATCH, writeUint(SCRATCH, 0, sec), nsec, 9));
-  return (BigInt(sec) * 1_000_000_000n + BigInt(nsec)).toString();
+  return (BigInt(Math.trunc(sec)) * 1_000_000_000n + BigInt(Math.trunc(nsec))).toString();
 }
