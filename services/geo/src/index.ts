@@ -93,6 +93,8 @@ interface PartitionState {
   timer: NodeJS.Timeout | null;
   /** When the oldest pending flow arrived (ms), for maxDelayMs. */
   since: number;
+  /** When the last flows arrived (ms), for flushIntervalMs. */
+  lastArrival: number;
   /** Drains of this partition, one after the other. */
   chain: Promise<void>;
 }
@@ -129,7 +131,7 @@ export function createGeoStage(settings: Partial<GeoConfig>, deps: GeoDeps): Geo
   function stateOf(partition: number): PartitionState {
     let st = partitions.get(partition);
     if (st === undefined) {
-      st = { pending: [], ctx: null, timer: null, since: 0, chain: Promise.resolve() };
+      st = { pending: [], ctx: null, timer: null, since: 0, lastArrival: 0, chain: Promise.resolve() };
       partitions.set(partition, st);
     }
     return st;
@@ -193,22 +195,36 @@ export function createGeoStage(settings: Partial<GeoConfig>, deps: GeoDeps): Geo
         );
       }
     }
+    armQuietFlush(st);
+  }
+
+  /**
+   * Debounced: what is pending is written when the partition goes quiet (no flows for
+   * flushIntervalMs), or at the latest maxDelayMs after its oldest flow.
+   */
+  function armQuietFlush(st: PartitionState): void {
     if (st.timer !== null) {
       clearTimeout(st.timer);
       st.timer = null;
     }
     if (st.pending.length === 0) {
       st.since = 0;
-    } else if (!stopping) {
-      // Debounced: written when the partition goes quiet, or at the latest maxDelayMs after its oldest flow.
-      const now = Date.now();
-      if (st.since === 0) st.since = now;
-      const delay = Math.max(0, Math.min(c.flushIntervalMs, st.since + c.maxDelayMs - now));
-      st.timer = setTimeout(() => {
-        st.timer = null;
-        void schedule(st, 'pending');
-      }, delay);
+      return;
     }
+    if (stopping) return;
+    const c = config!;
+    if (st.since === 0) st.since = Date.now();
+    const due = () => Math.min(st.lastArrival + c.flushIntervalMs, st.since + c.maxDelayMs);
+    st.timer = setTimeout(
+      () => {
+        st.timer = null;
+        // Flows that came in since (their drains wait behind a write in progress) put it off:
+        // quiet is judged by arrivals, or a long write would split every batch that it delays.
+        if (Date.now() < due()) armQuietFlush(st);
+        else void schedule(st, 'pending');
+      },
+      Math.max(0, due() - Date.now()),
+    );
   }
 
   /** Enriches and writes one batch; true once written, false when given up because of stop(). */
@@ -282,6 +298,7 @@ export function createGeoStage(settings: Partial<GeoConfig>, deps: GeoDeps): Geo
     if (stopping || batch.length === 0) return;
     const st = stateOf(batch[0].partition);
     st.ctx = ctx;
+    st.lastArrival = Date.now();
     // A capture's last flow: nothing more of it is coming, so its tail is written now, not after
     // the quiet time (its DONE waits for these rows). Up to that offset only: the batch cut stays
     // the same when the same messages come again.

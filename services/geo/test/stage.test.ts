@@ -352,6 +352,28 @@ describe('the geo stage on the in-process transport', () => {
     assert.ok(writer.calls.length <= 6, `${writer.calls.length} writes`);
   });
 
+  it('a write slower than the quiet time does not split the batches of a steady stream', async () => {
+    // Flows every 5 ms; each write takes 100 ms, more than the 30 ms quiet time. The flows that
+    // arrive during a write wait for it, but they are arrivals all the same: no quiet-time flush.
+    const { writer, transport, stage } = setup(
+      { partitions: 1 },
+      { batchSize: 20, flushIntervalMs: 30, maxDelayMs: 60_000 },
+      { delayMs: 100 },
+    );
+    await stage.start();
+    for (let i = 0; i < 100; i++) {
+      await sendFlows(transport, 1, i);
+      await new Promise((r) => setTimeout(r, 5));
+    }
+    await until(() => transport.lag() === 0, 'every flow written');
+    await stage.stop();
+    assert.equal(writer.rows.length, 100);
+    assert.deepEqual(
+      writer.calls.map((c) => tokenRange(c.dedupToken)),
+      [0, 20, 40, 60, 80].map((first) => ({ partition: 0, first, last: first + 19 })),
+    );
+  });
+
   it('stop() waits for the batch being written and commits it', async () => {
     let writing = false;
     const { writer, transport, stage } = setup(

@@ -14,7 +14,7 @@ import { Registry } from 'prom-client';
 import type { ArchiveWriter, CaptureArchive } from './archive.ts';
 import type { BufferPool } from './buffer-pool.ts';
 import { type IngestConfig, ingestConfig } from './config.ts';
-import { sha256Hasher } from './hasher.ts';
+import { fileHasher, sha256Hasher } from './hasher.ts';
 import { type IngestMetrics, ingestMetrics } from './metrics.ts';
 import { Segmenter } from './segmenter.ts';
 import type { OpenedSource } from './sources/source.ts';
@@ -139,7 +139,8 @@ export function createIngestStage(partial: Partial<IngestConfig>, deps: IngestDe
       }
     };
     let error: CaptureError | null = null;
-    const hash = sha256Hasher();
+    // A local file's worker reads the file itself; other bytes are copied to the hashing thread.
+    const hash = opened.localFile !== undefined ? fileHasher(opened.localFile) : sha256Hasher();
     let gzip = false;
     try {
       // Every chunk is used before the next is asked for: copied by the hasher and the segmenter,

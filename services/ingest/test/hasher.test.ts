@@ -1,7 +1,10 @@
 import assert from 'node:assert/strict';
 import { createHash, randomBytes } from 'node:crypto';
+import { appendFileSync, mkdtempSync, rmSync, truncateSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { test } from 'node:test';
-import { localHasher, sha256Hasher } from '../src/hasher.ts';
+import { fileHasher, localHasher, sha256Hasher } from '../src/hasher.ts';
 
 test('the hashing thread digests exactly the chunks fed, views of larger buffers included', async () => {
   const whole = randomBytes(3 << 20);
@@ -57,4 +60,43 @@ test('ready() says when the thread is behind, so a reader can pause instead of b
   assert.ok(Date.now() - started >= 250, `resolved after ${Date.now() - started} ms`);
   dead.update(new Uint8Array(10));
   await assert.rejects(dead.digest(), /took no data|exited/);
+});
+
+test('a local file is hashed by a thread that reads it itself, exactly as far as it was read', async (t) => {
+  const dir = mkdtempSync(join(tmpdir(), 'capstream-hasher-'));
+  t.after(() => rmSync(dir, { recursive: true, force: true }));
+  const path = join(dir, 'capture.pcap');
+  const whole = randomBytes((3 << 20) + 12345);
+  writeFileSync(path, whole);
+  const sha = (b: Uint8Array) => createHash('sha256').update(b).digest('hex');
+
+  // All of it, in uneven chunks.
+  const h = fileHasher(path);
+  for (let at = 0; at < whole.length; ) {
+    const n = Math.min(whole.length - at, 1 + ((at * 7919) % 300_000));
+    h.update(whole.subarray(at, at + n));
+    at += n;
+  }
+  assert.equal(await h.digest(), sha(whole));
+
+  // Read in part: the digest covers what was read, not what the file holds.
+  const part = fileHasher(path);
+  part.update(whole.subarray(0, 1_500_000));
+  assert.equal(await part.digest(), sha(whole.subarray(0, 1_500_000)));
+
+  // A file that grows while it is read (a capture still being written): the bytes read, no more.
+  const growing = fileHasher(path);
+  growing.update(whole);
+  appendFileSync(path, randomBytes(4096));
+  assert.equal(await growing.digest(), sha(whole));
+  assert.equal(await fileHasher(path).digest(), sha(new Uint8Array(0)));
+
+  // A file cut shorter than what was read from it, or gone: no digest, a reason.
+  const cut = fileHasher(path);
+  cut.update(whole);
+  await new Promise((r) => setTimeout(r, 50));
+  truncateSync(path, 1000);
+  cut.update(new Uint8Array(10));
+  await assert.rejects(cut.digest(), /the file ended at byte/);
+  await assert.rejects(fileHasher(join(dir, 'missing.pcap')).digest(), /ENOENT/);
 });

@@ -45,6 +45,7 @@ function packetsWhole(bytes: Uint8Array): string[] {
 describe('segmenter', () => {
   for (const [name, bytes] of [
     ['pcap', samplePcap()],
+    ['pcap (big-endian, nanoseconds)', samplePcap({ byteOrder: 'be', resolution: 'ns' })],
     ['pcapng (two sections, four interfaces)', samplePcapng()],
   ] as const) {
     it(`cuts ${name} into segments that each read alone, losing nothing`, () => {
@@ -65,7 +66,14 @@ describe('segmenter', () => {
           segs.map((s) => s.seq),
           segs.map((_, i) => i),
         );
-        for (const s of segs) assert.ok(s.records.length <= Math.max(max, 70_000));
+        for (const s of segs) {
+          assert.ok(s.records.length <= Math.max(max, 70_000));
+          assert.equal(packetsOf([s]).length, s.packets, `segment ${s.seq}'s packet count`);
+          // A pcap's records are the file's own bytes from the segment's offset on.
+          if (!name.startsWith('pcapng')) {
+            assert.ok(Buffer.from(s.records).equals(bytes.subarray(s.offset, s.offset + s.records.length)));
+          }
+        }
         if (max === 4096) assert.ok(segs.length > 10);
       }
     });

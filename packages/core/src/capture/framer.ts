@@ -11,6 +11,13 @@ export interface UnitFormat {
   unitLength(buf: Uint8Array, view: DataView, off: number, absOffset: number): number;
   /** One whole unit at buf[off, off + len). */
   unit(buf: Uint8Array, view: DataView, off: number, len: number, absOffset: number): void;
+  /**
+   * Optional fast path: takes as many whole units of buf[off, end) as it can in one loop and
+   * returns the offset after them (`off` itself when it takes none). It stops at a unit it leaves
+   * to unitLength and unit (one that is cut by `end`, or one they would refuse), so errors and
+   * straddling units stay theirs. `base` is the absolute offset of buf[0].
+   */
+  units?(buf: Uint8Array, view: DataView, off: number, end: number, base: number): number;
 }
 
 /**
@@ -46,7 +53,9 @@ export class Framer {
     const end = chunk.length;
     const base = this.consumed;
     let len = -1;
-    while (end - off >= fmt.headerBytes) {
+    for (;;) {
+      if (fmt.units !== undefined) off = fmt.units(chunk, view, off, end, base);
+      if (end - off < fmt.headerBytes) break;
       len = fmt.unitLength(chunk, view, off, base + off);
       if (end - off < len) break;
       fmt.unit(chunk, view, off, len, base + off);

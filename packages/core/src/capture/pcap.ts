@@ -8,7 +8,8 @@ import type { CaptureHeaderSink } from './sink.ts';
 export const MAX_RECORD_BYTES = 16 * 1024 * 1024;
 
 const FILE_HEADER_BYTES = 24;
-const RECORD_HEADER_BYTES = 16;
+/** A record's header: ts_sec, ts_frac, incl_len (captured), orig_len (on the wire). */
+export const PCAP_RECORD_HEADER_BYTES = 16;
 
 /**
  * Classic libpcap format (https://www.ietf.org/archive/id/draft-ietf-opsawg-pcap-04.html).
@@ -27,6 +28,11 @@ export class PcapFormat implements UnitFormat {
     private readonly sink: CaptureHeaderSink,
   ) {}
 
+  /** The file's byte order, once its header is read. */
+  get littleEndian(): boolean {
+    return this.le;
+  }
+
   unitLength(_buf: Uint8Array, view: DataView, off: number, abs: number): number {
     if (!this.headerSeen) return FILE_HEADER_BYTES;
     // Record header: ts_sec, ts_frac, incl_len (captured), orig_len (on the wire).
@@ -38,7 +44,7 @@ export class PcapFormat implements UnitFormat {
         `packet record claims ${incl} captured bytes, more than any capture holds`,
       );
     }
-    return RECORD_HEADER_BYTES + incl;
+    return PCAP_RECORD_HEADER_BYTES + incl;
   }
 
   unit(buf: Uint8Array, view: DataView, off: number, len: number, abs: number): void {
@@ -65,11 +71,11 @@ export class PcapFormat implements UnitFormat {
       rec.tsNsec = frac * 1000;
     }
     rec.tsSec = sec;
-    const incl = len - RECORD_HEADER_BYTES;
+    const incl = len - PCAP_RECORD_HEADER_BYTES;
     rec.capLen = incl;
     rec.origLen = Math.max(view.getUint32(off + 12, le), incl);
     rec.bytes = buf;
-    rec.dataStart = off + RECORD_HEADER_BYTES;
+    rec.dataStart = off + PCAP_RECORD_HEADER_BYTES;
     rec.linkType = this.linkType;
     rec.interfaceId = 0;
     rec.recordOffset = abs;
@@ -90,7 +96,7 @@ export class PcapFormat implements UnitFormat {
     // LinkType is the low 16 bits; the upper bits of the field carry FCS information.
     this.linkType = view.getUint32(off + 20, this.le) & 0xffff;
     this.headerSeen = true;
-    this.headerBytes = RECORD_HEADER_BYTES;
+    this.headerBytes = PCAP_RECORD_HEADER_BYTES;
     this.sink.section({ format: 'pcap', byteOrder: this.le ? 'le' : 'be' });
     this.sink.interface({
       linkType: this.linkType,
