@@ -139,24 +139,13 @@ export function sha256Hasher(options: { stallMs?: number } = {}): Hasher {
       return wait.value.then(() => clearTimeout(alive));
     },
     digest() {
-      return new Promise<string>((resolve, reject) => {
-        if (failed) {
-          reject(failed);
-          return;
-        }
-        worker.once('message', (hex: string) => resolve(hex));
-        worker.once('error', reject);
-        worker.once('exit', (code) => reject(new Error(`the hashing thread exited (${code})`)));
+      return workerDigest(worker, failed, () => {
         if (filling >= 0) publish();
         const i = slot();
-        if (i < 0) {
-          reject(failed);
-          return;
-        }
+        if (i < 0) return failed;
         Atomics.store(control, i, END);
         Atomics.notify(control, i);
-      }).finally(() => {
-        void worker.terminate();
+        return null;
       });
     },
     discard() {
@@ -227,24 +216,36 @@ export function fileHasher(path: string): Hasher {
     },
     ready: () => null,
     digest() {
-      return new Promise<string>((resolve, reject) => {
-        if (failed) {
-          reject(failed);
-          return;
-        }
-        worker.once('message', (hex: string) => resolve(hex));
-        worker.once('error', reject);
-        worker.once('exit', (code) => reject(new Error(`the hashing thread exited (${code})`)));
+      return workerDigest(worker, failed, () => {
         Atomics.store(control, 1, BigInt(read));
         Atomics.notify(control, 0);
-      }).finally(() => {
-        void worker.terminate();
+        return null;
       });
     },
     discard() {
       void worker.terminate();
     },
   };
+}
+
+/**
+ * The hex digest a hashing worker posts once `finish` has told it where the bytes end (`finish`
+ * returns an error instead when it cannot); the worker is ended either way.
+ */
+function workerDigest(worker: Worker, failed: Error | null, finish: () => Error | null): Promise<string> {
+  return new Promise<string>((resolve, reject) => {
+    if (failed) {
+      reject(failed);
+      return;
+    }
+    worker.once('message', (hex: string) => resolve(hex));
+    worker.once('error', reject);
+    worker.once('exit', (code) => reject(new Error(`the hashing thread exited (${code})`)));
+    const error = finish();
+    if (error) reject(error);
+  }).finally(() => {
+    void worker.terminate();
+  });
 }
 
 /** Node 20 has Atomics.waitAsync; the compiler's lib (ES2023, kept so as not to offer APIs Node 20 lacks) does not. */
