@@ -155,7 +155,8 @@ export function sha256Hasher(options: { stallMs?: number } = {}): Hasher {
 }
 
 // The file hasher's worker: it hashes the file's bytes up to the count the reader has announced
-// (control[0]), and stops at the end count (control[1], -1 until the end), polling like the ring's.
+// (control[0]), says how far it got (control[2]), and stops at the end count (control[1], -1 until
+// the end), polling like the ring's.
 const FILE_WORKER_SOURCE = `
 const { parentPort, workerData } = require('node:worker_threads');
 const { openSync, readSync, closeSync } = require('node:fs');
@@ -172,6 +173,7 @@ for (let poll = ${POLL_MIN_MS}; ; ) {
     if (n === 0) throw new Error('the file ended at byte ' + done + ', before the ' + allowed + ' bytes read from it');
     hash.update(buf.subarray(0, n));
     done += n;
+    Atomics.store(control, 2, BigInt(done));
     poll = ${POLL_MIN_MS};
     continue;
   }
@@ -187,11 +189,16 @@ parentPort.postMessage(hash.digest('hex'));
  * SHA-256 of a local file as it is read, by a worker that reads the file itself: update() only
  * announces how many bytes the reader has taken, so the reading thread copies nothing (copying
  * every chunk into the shared ring cost it ~0.25 s per GB). The worker reads what the reader just
- * read, from the page cache, and never past it: the digest covers exactly the bytes read. For a
- * source whose bytes are the file's, from its start (OpenedSource.localFile).
+ * read, from the page cache, and never past it: the digest covers exactly the bytes read. A reader
+ * that awaits `ready()` pauses while the worker is more than `maxLagBytes` behind. For a source
+ * whose bytes are the file's, from its start (OpenedSource.localFile).
  */
-export function fileHasher(path: string): Hasher {
-  const control = new BigInt64Array(new SharedArrayBuffer(16));
+export function fileHasher(path: string, options: { stallMs?: number; maxLagBytes?: number } = {}): Hasher {
+  const stallMs = options.stallMs ?? 10_000;
+  // How far the worker may trail the reader: its reads should find the pages the reader just
+  // brought in, not read a capture larger than the page cache from disk a second time.
+  const maxLag = options.maxLagBytes ?? 64 * SLOT_BYTES;
+  const control = new BigInt64Array(new SharedArrayBuffer(24));
   control[1] = -1n;
   let worker: Worker;
   try {
@@ -209,12 +216,32 @@ export function fileHasher(path: string): Hasher {
     failed ??= e;
   });
   let read = 0;
+  const behind = () => read - Number(Atomics.load(control, 2));
   return {
     update(chunk) {
       read += chunk.length;
       Atomics.store(control, 0, BigInt(read));
     },
-    ready: () => null,
+    ready() {
+      if (failed !== null || behind() <= maxLag) return null;
+      // Waits until the worker is half the allowance behind; one that takes nothing for stallMs is
+      // given up on (the capture goes on without a hash).
+      return (async () => {
+        let hashed = read - behind();
+        let since = Date.now();
+        while (failed === null && behind() > maxLag / 2) {
+          await new Promise((r) => setTimeout(r, POLL_MIN_MS));
+          const now = read - behind();
+          if (now !== hashed) {
+            hashed = now;
+            since = Date.now();
+          } else if (Date.now() - since > stallMs) {
+            failed = new Error(`the hashing thread took no data for ${stallMs} ms`);
+            void worker.terminate();
+          }
+        }
+      })();
+    },
     digest() {
       return workerDigest(worker, failed, () => {
         Atomics.store(control, 1, BigInt(read));

@@ -1,6 +1,15 @@
 import assert from 'node:assert/strict';
 import { createHash, randomBytes } from 'node:crypto';
-import { appendFileSync, mkdtempSync, rmSync, truncateSync, writeFileSync } from 'node:fs';
+import {
+  appendFileSync,
+  closeSync,
+  ftruncateSync,
+  mkdtempSync,
+  openSync,
+  rmSync,
+  truncateSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
@@ -99,4 +108,34 @@ test('a local file is hashed by a thread that reads it itself, exactly as far as
   cut.update(new Uint8Array(10));
   await assert.rejects(cut.digest(), /the file ended at byte/);
   await assert.rejects(fileHasher(join(dir, 'missing.pcap')).digest(), /ENOENT/);
+});
+
+test('a file hashing thread that falls behind holds the reader back; one that stops is given up on', async (t) => {
+  const dir = mkdtempSync(join(tmpdir(), 'capstream-hasher-'));
+  t.after(() => rmSync(dir, { recursive: true, force: true }));
+  const path = join(dir, 'sparse.pcap');
+  const size = 256 << 20;
+  const fd = openSync(path, 'w');
+  ftruncateSync(fd, size); // zeros, without writing them
+  closeSync(fd);
+  const zeros = createHash('sha256');
+  const mib = new Uint8Array(1 << 20);
+  for (let i = 0; i < size >> 20; i++) zeros.update(mib);
+
+  // 256 MiB announced at once: far more than the 8 MiB the thread may trail by.
+  const h = fileHasher(path, { maxLagBytes: 8 << 20 });
+  h.update({ length: size } as Uint8Array);
+  const wait = h.ready();
+  assert.ok(wait !== null, 'behind by 256 MiB: not ready');
+  await wait;
+  assert.equal(await h.digest(), zeros.digest('hex'));
+
+  // A thread that is gone: ready() resolves after the stall time, and there is no digest.
+  const dead = fileHasher(path, { maxLagBytes: 1 << 20, stallMs: 300 });
+  dead.discard();
+  dead.update({ length: 10 << 20 } as Uint8Array);
+  const started = Date.now();
+  await dead.ready();
+  assert.ok(Date.now() - started >= 250, `resolved after ${Date.now() - started} ms`);
+  await assert.rejects(dead.digest(), /took no data|exited/);
 });
