@@ -223,7 +223,7 @@ export async function measure(
   return { wallSec, cpuSec: cpu >= 0 ? cpu : null, rssMb: rssKb > 0 ? rssKb / 1024 : null };
 }
 
-/** " (rounds: 9.4×, 9.6×, 11.0×)": the ratio of `slow` to `fast` within each round. */
+/** " (round by round: 9.4×, 9.6×, 11.0×)": the ratio of `slow` to `fast` within each round. */
 function roundRatios(slow: Result, fast: Result): string {
   const each = fast.runs.map((m, i) => `${fmt(slow.runs[i].wallSec / m.wallSec, 1)}×`);
   return ` (round by round: ${each.join(', ')})`;

@@ -5,8 +5,6 @@ import { isAbsolute, relative, resolve, sep } from 'node:path';
 import { FILE_CHUNK_BYTES, fileChunks } from '@capstream/core';
 import { abortError, type OpenedSource, SourceError } from './source.ts';
 
-export const FILE_CHUNK_SIZE = FILE_CHUNK_BYTES;
-
 export interface FileSourceOptions {
   /** Bytes per chunk. Default 1 MiB. */
   chunkSize?: number;
@@ -60,7 +58,7 @@ function within(root: string, p: string): boolean {
 }
 
 export async function openFile(path: string, opts: FileSourceOptions = {}): Promise<OpenedSource> {
-  const chunkSize = opts.chunkSize ?? FILE_CHUNK_SIZE;
+  const chunkSize = opts.chunkSize ?? FILE_CHUNK_BYTES;
   const abs = resolve(path);
   let real: string;
   try {
@@ -102,9 +100,7 @@ export async function openFile(path: string, opts: FileSourceOptions = {}): Prom
 
   async function* stream(): AsyncGenerator<Uint8Array> {
     try {
-      for await (const chunk of fileChunks(fh, { chunkSize, reuse: opts.reuseChunks, signal: opts.signal })) {
-        yield chunk;
-      }
+      yield* fileChunks(fh, { chunkSize, reuse: opts.reuseChunks, signal: opts.signal });
     } catch (err) {
       throw opts.signal?.aborted ? abortError(opts.signal) : fileError(err, path);
     } finally {

@@ -4,7 +4,8 @@ import { chmod, mkdir, mkdtemp, readdir, rm, symlink, writeFile } from 'node:fs/
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { FILE_CHUNK_SIZE, openFile } from '../../src/sources/file.ts';
+import { FILE_CHUNK_BYTES } from '@capstream/core';
+import { openFile } from '../../src/sources/file.ts';
 import { SourceError } from '../../src/sources/source.ts';
 import { isStoreKey, UploadStore } from '../../src/sources/upload-store.ts';
 import { collect, randomData, sha256 } from './helpers.ts';
@@ -35,7 +36,7 @@ async function* chunks(data: Uint8Array, size: number): AsyncGenerator<Uint8Arra
 
 describe('file source', () => {
   it('reads a file in 1 MiB chunks with its size', async () => {
-    const data = randomData(2 * FILE_CHUNK_SIZE + 1000);
+    const data = randomData(2 * FILE_CHUNK_BYTES + 1000);
     const path = join(dir, 'a.pcap');
     await writeFile(path, data);
     const src = await openFile(path);
@@ -47,12 +48,12 @@ describe('file source', () => {
       sizes.push(c.length);
       parts.push(c);
     }
-    assert.deepEqual(sizes, [FILE_CHUNK_SIZE, FILE_CHUNK_SIZE, 1000]);
+    assert.deepEqual(sizes, [FILE_CHUNK_BYTES, FILE_CHUNK_BYTES, 1000]);
     assert.equal(sha256(parts), sha256(data));
   });
 
   it('reads into three buffers in turn when asked to reuse them, each chunk valid until the one after next is asked for', async () => {
-    const data = randomData(5 * FILE_CHUNK_SIZE + 1000);
+    const data = randomData(5 * FILE_CHUNK_BYTES + 1000);
     const path = join(dir, 'reused.pcap');
     await writeFile(path, data);
     const src = await openFile(path, { reuseChunks: true });
