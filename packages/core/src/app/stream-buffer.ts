@@ -9,7 +9,7 @@ export class StreamBuffer {
   private buf: Uint8Array | null = null;
   private len = 0;
   /** Start offsets of the held segments (the end of each is the next start, or len). */
-  private starts: number[] = [];
+  private readonly starts: number[] = [];
   /** Bytes were dropped because the cap was reached. */
   full = false;
 
@@ -39,7 +39,7 @@ export class StreamBuffer {
   clear(): void {
     this.buf = null;
     this.len = 0;
-    this.starts = [];
+    this.starts.length = 0;
     this.full = false;
   }
 

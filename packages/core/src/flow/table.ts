@@ -38,16 +38,24 @@ export const DEFAULT_FLOW_OPTIONS: FlowTableOptions = {
   inspect: true,
 };
 
-/** `final` is false for an active flow flushed early; the same flow is emitted again later. */
+/**
+ * `final` is false for an active flow flushed early; the same flow is emitted again later. The
+ * flow object is the table's: after a final emission it is reused for another flow, so a sink
+ * keeps a record of it (`toFlowRecord`), never the object.
+ */
 export type FlowSink = (flow: Flow, final: boolean) => void;
 
 /** How often the table is swept for idle flows, in capture seconds. */
 const SWEEP_SEC = 5;
 /** How long a fragment train is remembered. */
 const FRAGMENT_SEC = 30;
+/** Ended flows kept for reuse (Flow.reset); flows end in bursts of a few thousand per sweep. */
+const SPARE_FLOWS = 8192;
 
 interface FragmentEntry {
   flow: Flow | null;
+  /** The flow's seq: the Flow object is reused once its flow has ended. */
+  seq: number;
   /** For fragments seen before their first fragment: what to add once it comes. */
   packets: number;
   bytes: number;
@@ -89,6 +97,8 @@ export class FlowTable {
   private readonly wheel = new ExpiryWheel(SWEEP_SEC);
   /** Flows a sweep found due, reused between sweeps. */
   private readonly due: Flow[] = [];
+  /** Ended and emitted flows, to be reset for new ones. */
+  private readonly spare: Flow[] = [];
   private created = 0;
   private readonly dnsBatch: DnsRecord[] = [];
   private readonly onDnsRecord = (r: DnsRecord) => {
@@ -250,7 +260,8 @@ export class FlowTable {
 
   private create(key: string, rec: PacketRecord): Flow {
     const d = this.decoder;
-    const flow = new Flow(key, d.ipVersion as 4 | 6, d.proto);
+    const ipVersion = d.ipVersion as 4 | 6;
+    const flow = this.spare.pop()?.reset(key, ipVersion, d.proto) ?? new Flow(key, ipVersion, d.proto);
     // The address texts come from the key when first asked for (Flow.srcIp).
     const reversed = this.responderFirst();
     flow.srcPort = reversed ? d.dstPort : d.srcPort;
@@ -355,7 +366,16 @@ export class FlowTable {
         flow.payload1 += entry.payload;
       }
     }
-    this.fragments.set(key, { flow, packets: 0, bytes: 0, payload: 0, dir, srcIp: '', sec: rec.tsSec });
+    this.fragments.set(key, {
+      flow,
+      seq: flow.seq,
+      packets: 0,
+      bytes: 0,
+      payload: 0,
+      dir,
+      srcIp: '',
+      sec: rec.tsSec,
+    });
   }
 
   private laterFragment(rec: PacketRecord): void {
@@ -363,7 +383,7 @@ export class FlowTable {
     const key = this.fragmentKey();
     const entry = this.fragments.get(key);
     const flow = entry?.flow;
-    if (flow != null && !flow.ended) {
+    if (flow != null && !flow.ended && flow.seq === entry!.seq) {
       this.account(flow, entry!.dir, rec, d.ipLen, d.payloadLen);
       return;
     }
@@ -377,6 +397,7 @@ export class FlowTable {
     const srcIp = d.fragVersion === 4 ? formatIPv4(d.buf, d.fragSrcOff) : formatIPv6(d.buf, d.fragSrcOff);
     this.fragments.set(key, {
       flow: null,
+      seq: -1,
       packets: 1,
       bytes: d.ipLen,
       payload: d.payloadLen,
@@ -455,6 +476,7 @@ export class FlowTable {
     }
     this.wheel.remove(flow);
     this.emit(flow, true);
+    if (this.spare.length < SPARE_FLOWS) this.spare.push(flow);
   }
 
   private unlink(flow: Flow): void {
