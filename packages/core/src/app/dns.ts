@@ -2,16 +2,40 @@
 // service (RFC 1002) detection. All offsets are absolute in `b`; a message occupies b[base, end) and
 // compression pointers are relative to `base`, so TCP's 2-byte length prefix needs no copy.
 
+import { formatIPv4 } from '../ip-words.ts';
 import { u16, u32 } from './bytes.ts';
-import { formatIPv4, formatIPv6 } from './ip-text.ts';
+import { v6Units, v6UnitsText } from './ip-text.ts';
 
 export interface DnsRecord {
-  name: string;
-  type: 'A' | 'AAAA' | 'CNAME';
-  value: string;
-  ttl: number;
+  readonly name: string;
+  readonly type: 'A' | 'AAAA' | 'CNAME';
+  /** The address's text (A, AAAA) or the target name (CNAME). */
+  readonly value: string;
+  readonly ttl: number;
   /** An A record's address as an unsigned 32-bit number (what the passive DNS indexes); else -1. */
-  addr4: number;
+  readonly addr4: number;
+  /** An AAAA record's address as v6Units (what the passive DNS indexes); absent: read from value. */
+  readonly addr6?: string | null;
+}
+
+/**
+ * A record as parseDnsAnswers gives it: an address's text is made only when asked for, as the
+ * passive DNS indexes addresses by number (A) and by code units (AAAA) and never asks.
+ */
+class Answer implements DnsRecord {
+  constructor(
+    readonly name: string,
+    readonly type: 'A' | 'AAAA' | 'CNAME',
+    readonly ttl: number,
+    readonly addr4: number,
+    readonly addr6: string | null,
+    private text: string | null,
+  ) {}
+
+  get value(): string {
+    this.text ??= this.addr6 !== null ? v6UnitsText(this.addr6) : formatIPv4(this.addr4);
+    return this.text;
+  }
 }
 
 const HEADER_LEN = 12;
@@ -265,12 +289,12 @@ export function parseDnsAnswers(
     p = rdEnd;
     if (cls !== 1) continue;
     if (type === TYPE_A && rdEnd - rdStart === 4) {
-      onRecord({ name, type: 'A', value: formatIPv4(b, rdStart), ttl, addr4: u32(b, rdStart) });
+      onRecord(new Answer(name, 'A', ttl, u32(b, rdStart), null, null));
     } else if (type === TYPE_AAAA && rdEnd - rdStart === 16) {
-      onRecord({ name, type: 'AAAA', value: formatIPv6(b, rdStart), ttl, addr4: -1 });
+      onRecord(new Answer(name, 'AAAA', ttl, -1, v6Units(b, rdStart), null));
     } else if (type === TYPE_CNAME) {
       const targetEnd = walkName(b, base, rdEnd, rdStart, true);
-      if (targetEnd === rdEnd) onRecord({ name, type: 'CNAME', value: nameText, ttl, addr4: -1 });
+      if (targetEnd === rdEnd) onRecord(new Answer(name, 'CNAME', ttl, -1, null, nameText));
     }
   }
   return true;

@@ -59,5 +59,36 @@ export function writeIPv6(out: Uint8Array, p: number, bytes: Uint8Array, offset 
   return p;
 }
 
+/**
+ * The 16 bytes at `offset` as eight UTF-16 code units, one per 16-bit group (the form flow keys
+ * hold IPv6 addresses in): a short string to key a Map by, hashed much faster than the text.
+ */
+export function v6Units(bytes: Uint8Array, offset = 0): string {
+  const b = bytes;
+  const o = offset;
+  return String.fromCharCode(
+    (b[o] << 8) | b[o + 1],
+    (b[o + 2] << 8) | b[o + 3],
+    (b[o + 4] << 8) | b[o + 5],
+    (b[o + 6] << 8) | b[o + 7],
+    (b[o + 8] << 8) | b[o + 9],
+    (b[o + 10] << 8) | b[o + 11],
+    (b[o + 12] << 8) | b[o + 13],
+    (b[o + 14] << 8) | b[o + 15],
+  );
+}
+
+const UNIT_BYTES = new Uint8Array(16);
+
+/** The canonical text of an address given as v6Units. */
+export function v6UnitsText(units: string): string {
+  for (let i = 0; i < 8; i++) {
+    const u = units.charCodeAt(i);
+    UNIT_BYTES[2 * i] = u >>> 8;
+    UNIT_BYTES[2 * i + 1] = u & 0xff;
+  }
+  return formatIPv6(UNIT_BYTES, 0);
+}
+
 const COLON = 0x3a;
 const V4_MAPPED = [COLON, COLON, 0x66, 0x66, 0x66, 0x66, COLON];

@@ -1,5 +1,5 @@
 import type { AppInspector, AppResult } from '../app/inspector.ts';
-import { KEY_A, KEY_B_V4, keyAddress, keyAddressText } from './flow-key.ts';
+import { KEY_A, KEY_B_V4, KEY_B_V6, keyAddress, keyAddressText } from './flow-key.ts';
 
 /**
  * One bidirectional flow while it is tracked. Direction 0 is source (the initiator) to
@@ -119,5 +119,11 @@ export class Flow {
 
   dstV4(): number {
     return keyAddress(this.key, this.srcIsA ? KEY_B_V4 : KEY_A);
+  }
+
+  /** IPv6 flows: the destination address as v6Units (its eight code units in the key). */
+  dstV6(): string {
+    const at = this.srcIsA ? KEY_B_V6 : KEY_A;
+    return this.key.slice(at, at + 8);
   }
 }

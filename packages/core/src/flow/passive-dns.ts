@@ -1,5 +1,6 @@
 import type { DnsRecord } from '../app/dns.ts';
-import { formatIPv4, parseIPv4 } from '../ip-words.ts';
+import { v6UnitsText } from '../app/ip-text.ts';
+import { formatIPv4, parseIPv4, parseIPv6 } from '../ip-words.ts';
 import { QuadKeyMap } from '../quad-key-map.ts';
 
 /** Cap on remembered addresses; past it the oldest are forgotten first. */
@@ -19,10 +20,13 @@ interface Learnt {
  * IPv4 addresses are kept by number: kept by text in a Map, each answer cost a fresh string to
  * hash and a delete and a set in a large Map (~1.7 µs, a twentieth of `capstream flows` on a
  * capture with many DNS answers). Their order of learning is a queue of (address, seq) with
- * stale entries skipped; other addresses stay in a Map, whose order is theirs.
+ * stale entries skipped. IPv6 addresses stay in a Map, whose order is theirs, keyed by their
+ * eight 16-bit groups as code units (v6Units, the flow keys' form): no text made per answer or
+ * per flow, and a short key to hash.
  */
 export class PassiveDns {
   private readonly v4 = new QuadKeyMap<Learnt>();
+  /** IPv6 addresses by v6Units. */
   private readonly other = new Map<string, Learnt>();
   private readonly queueAddr: number[] = [];
   private readonly queueSeq: number[] = [];
@@ -37,13 +41,22 @@ export class PassiveDns {
   }
 
   nameOf(ip: string): string | null {
-    const v4 = ip.includes(':') ? -1 : parseIPv4(ip);
-    return (v4 >= 0 ? this.v4.get(v4, 0, 0, 1) : this.other.get(ip))?.name ?? null;
+    if (!ip.includes(':')) {
+      const v4 = parseIPv4(ip);
+      return v4 < 0 ? null : this.nameOfV4(v4);
+    }
+    const units = unitsOfText(ip);
+    return units === null ? null : this.nameOfV6(units);
   }
 
   /** The name of an IPv4 address given as an unsigned 32-bit number. */
   nameOfV4(addr: number): string | null {
     return this.v4.get(addr, 0, 0, 1)?.name ?? null;
+  }
+
+  /** The name of an IPv6 address given as v6Units. */
+  nameOfV6(units: string): string | null {
+    return this.other.get(units)?.name ?? null;
   }
 
   /** Every address (as text) and its name; IPv4 addresses first. */
@@ -52,7 +65,7 @@ export class PassiveDns {
       const e = this.liveAt(i);
       if (e !== undefined) yield [formatIPv4(this.queueAddr[i]!), e.name];
     }
-    for (const [ip, e] of this.other) yield [ip, e.name];
+    for (const [units, e] of this.other) yield [v6UnitsText(units), e.name];
   }
 
   /** Learns the records of one DNS response. */
@@ -73,9 +86,13 @@ export class PassiveDns {
         if (up === undefined) break;
         name = up;
       }
-      const addr = r.type !== 'A' ? -1 : r.addr4 >= 0 ? r.addr4 : parseIPv4(r.value);
-      if (addr >= 0) this.learn4(addr, name);
-      else this.learnOther(r.value, name);
+      if (r.type === 'A') {
+        const addr = r.addr4 >= 0 ? r.addr4 : parseIPv4(r.value);
+        if (addr >= 0) this.learn4(addr, name);
+      } else {
+        const units = r.addr6 ?? unitsOfText(r.value);
+        if (units !== null) this.learn6(units, name);
+      }
       if (this.size > this.maxEntries) this.forgetOldest();
     }
   }
@@ -110,11 +127,11 @@ export class PassiveDns {
     this.queueHead = 0;
   }
 
-  private learnOther(ip: string, name: string): void {
-    const had = this.other.get(ip);
+  private learn6(units: string, name: string): void {
+    const had = this.other.get(units);
     if (had?.name === name) return;
-    if (had !== undefined) this.other.delete(ip);
-    this.other.set(ip, { name, seq: ++this.seq });
+    if (had !== undefined) this.other.delete(units);
+    this.other.set(units, { name, seq: ++this.seq });
   }
 
   /** The entry a queue position stands for, unless it went stale (learnt again, or forgotten). */
@@ -155,4 +172,22 @@ export class PassiveDns {
       }
     }
   }
+}
+
+const WORDS = new Uint32Array(4);
+
+/** IPv6 text as v6Units, or null when it is not IPv6. */
+function unitsOfText(ip: string): string | null {
+  if (!parseIPv6(ip, WORDS)) return null;
+  const w = WORDS;
+  return String.fromCharCode(
+    w[0] >>> 16,
+    w[0] & 0xffff,
+    w[1] >>> 16,
+    w[1] & 0xffff,
+    w[2] >>> 16,
+    w[2] & 0xffff,
+    w[3] >>> 16,
+    w[3] & 0xffff,
+  );
 }

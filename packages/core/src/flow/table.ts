@@ -492,7 +492,8 @@ export class FlowTable {
 
   private emit(flow: Flow, final: boolean): void {
     if (flow.serverName === null) {
-      flow.serverName = flow.ipVersion === 4 ? this.dns.nameOfV4(flow.dstV4()) : this.dns.nameOf(flow.dstIp);
+      flow.serverName =
+        flow.ipVersion === 4 ? this.dns.nameOfV4(flow.dstV4()) : this.dns.nameOfV6(flow.dstV6());
     }
     this.sink(flow, final);
     flow.emissions++;

@@ -37,7 +37,10 @@ function cnameChainResponse(): Uint8Array {
 
 function collect(b: Uint8Array, tcp = false): { ok: boolean; records: DnsRecord[] } {
   const records: DnsRecord[] = [];
-  const ok = parseDnsAnswers(b, tcp, (r) => records.push(r));
+  // As plain objects: what a consumer reads (an address's text is made when asked for).
+  const ok = parseDnsAnswers(b, tcp, (r) =>
+    records.push({ name: r.name, type: r.type, value: r.value, ttl: r.ttl, addr4: r.addr4 }),
+  );
   return { ok, records };
 }
 

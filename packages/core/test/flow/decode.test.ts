@@ -222,9 +222,13 @@ describe('fragments', () => {
   it('does not give a fragment train to a later flow that reuses its ended flow', () => {
     // A table of one flow: each new flow ends the one before it, and the third reuses the first's
     // object (Flow.reset) while the first's fragment train is still remembered.
-    const other = (sport: number) => ipUdp({ src: '192.0.2.7', dst: '192.0.2.8', sport, dport: 53 }, payload(20));
+    const other = (sport: number) =>
+      ipUdp({ src: '192.0.2.7', dst: '192.0.2.8', sport, dport: 53 }, payload(20));
     const { records, counters } = flowsOf(
-      [v4frags[0], other(1000), other(1001), v4frags[1], v4frags[2]].map((data, i) => ({ tsNs: T + BigInt(i), data })),
+      [v4frags[0], other(1000), other(1001), v4frags[1], v4frags[2]].map((data, i) => ({
+        tsNs: T + BigInt(i),
+        data,
+      })),
       { maxFlows: 1 },
     );
     assert.deepEqual(

@@ -274,4 +274,41 @@ describe('flow table', () => {
     assert.equal(byDst['198.51.100.7:443'].server_name, 'b.example');
     assert.equal(byDst[`${server.ip}:${server.port}`].app, 'unknown');
   });
+
+  it('names IPv6 flows from AAAA answers, whichever end sorts first', () => {
+    const me = { ip: '2001:db8::50', port: 40000 };
+    const resolver = { ip: '2001:db8::53', port: 53 };
+    // One server's address sorts before the client's, the other's after it.
+    const low = { ip: '2001:db8::7', port: 443 };
+    const high = { ip: '2001:db8:ffff::7', port: 443 };
+    const aaaa = (name: string, addr: number[]) =>
+      join(
+        dnsHeader({ flags: 0x8180, qd: 1, an: 1 }),
+        dnsName(name),
+        be16(28),
+        be16(1),
+        dnsRR(dnsPtr(12), 28, 60, addr),
+      );
+    const v6 = (...groups: number[]) => groups.flatMap((g) => [g >> 8, g & 0xff]);
+    const udp = (from: typeof me, to: typeof me, msg: Uint8Array, t: bigint) => ({
+      tsNs: t,
+      data: ipUdp({ src: from.ip, dst: to.ip, sport: from.port, dport: to.port }, msg),
+    });
+    const { records, table } = flowsOf([
+      udp(me, resolver, dnsQuery('low.example'), T),
+      udp(resolver, me, aaaa('low.example', v6(0x2001, 0xdb8, 0, 0, 0, 0, 0, 7)), T + 1n),
+      udp(me, resolver, dnsQuery('high.example'), T + 2n),
+      udp(resolver, me, aaaa('high.example', v6(0x2001, 0xdb8, 0xffff, 0, 0, 0, 0, 7)), T + 3n),
+      pkt(me, low, 'S', T + SEC),
+      pkt(me, high, 'S', T + SEC),
+    ]);
+    const byDst = Object.fromEntries(records.map((r) => [r.dst_ip, r.server_name]));
+    assert.equal(byDst['2001:db8::7'], 'low.example');
+    assert.equal(byDst['2001:db8:ffff::7'], 'high.example');
+    assert.equal(table.dns.nameOf('2001:db8:ffff:0:0:0:0:7'), 'high.example');
+    assert.deepEqual([...table.dns.entries()].sort(), [
+      ['2001:db8::7', 'low.example'],
+      ['2001:db8:ffff::7', 'high.example'],
+    ]);
+  });
 });
