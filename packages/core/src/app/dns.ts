@@ -237,7 +237,8 @@ export function hasNetbiosName(b: Uint8Array, base: number, end: number): boolea
 }
 
 /**
- * Parse a DNS message (UDP payload; for TCP the 2-byte length prefix is present when tcp=true).
+ * Parse a DNS message (UDP payload; for TCP the 2-byte length prefix is present when tcp=true),
+ * all of `payload` or its bytes [start, stop).
  * Calls onRecord for each A/AAAA/CNAME answer of a response (QR=1, RCODE=0). Handles name compression
  * with a loop/jump cap. Returns false when the bytes are not a well-formed DNS message.
  */
@@ -245,14 +246,16 @@ export function parseDnsAnswers(
   payload: Uint8Array,
   tcp: boolean,
   onRecord: (r: DnsRecord) => void,
+  start = 0,
+  stop = payload.length,
 ): boolean {
-  let base = 0;
-  let end = payload.length;
+  let base = start;
+  let end = stop;
   if (tcp) {
-    if (end < 2) return false;
-    base = 2;
-    end = 2 + u16(payload, 0);
-    if (end > payload.length) return false;
+    if (end - base < 2) return false;
+    base = start + 2;
+    end = base + u16(payload, start);
+    if (end > stop) return false;
   }
   const b = payload;
   if (end - base < HEADER_LEN) return false;

@@ -335,9 +335,10 @@ export class FlowTable {
       }
     }
     const d = this.decoder;
-    const payload = d.buf.subarray(d.payloadOff, d.payloadOff + d.payloadCapLen);
+    const start = d.payloadOff;
+    const stop = start + d.payloadCapLen;
     if (insp !== null) {
-      const done = insp.push(payload, dir === 0);
+      const done = insp.push(d.buf.subarray(start, stop), dir === 0);
       const result = insp.result;
       flow.app = result;
       if (result.serverName !== null) flow.serverName = result.serverName;
@@ -346,7 +347,8 @@ export class FlowTable {
     }
     if (flow.feedsDns) {
       this.dnsBatch.length = 0;
-      if (parseDnsAnswers(payload, flow.proto === IPPROTO.TCP, this.onDnsRecord))
+      // Read in place: a DNS flow's answers come after its inspection, on no view of their own.
+      if (parseDnsAnswers(d.buf, flow.proto === IPPROTO.TCP, this.onDnsRecord, start, stop))
         this.dns.learn(this.dnsBatch);
     }
   }

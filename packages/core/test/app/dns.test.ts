@@ -35,11 +35,20 @@ function cnameChainResponse(): Uint8Array {
   return concat(header, question, a1, a2, a3, a4);
 }
 
-function collect(b: Uint8Array, tcp = false): { ok: boolean; records: DnsRecord[] } {
+function collect(
+  b: Uint8Array,
+  tcp = false,
+  start?: number,
+  stop?: number,
+): { ok: boolean; records: DnsRecord[] } {
   const records: DnsRecord[] = [];
   // As plain objects: what a consumer reads (an address's text is made when asked for).
-  const ok = parseDnsAnswers(b, tcp, (r) =>
-    records.push({ name: r.name, type: r.type, value: r.value, ttl: r.ttl, addr4: r.addr4 }),
+  const ok = parseDnsAnswers(
+    b,
+    tcp,
+    (r) => records.push({ name: r.name, type: r.type, value: r.value, ttl: r.ttl, addr4: r.addr4 }),
+    start,
+    stop,
   );
   return { ok, records };
 }
@@ -53,6 +62,21 @@ test('CNAME chain with A and AAAA, compressed names, canonical IPv6', () => {
     { name: 'edge.cdn.example.com', type: 'A', value: '192.0.2.7', ttl: 20, addr4: 0xc0000207 },
     { name: 'edge.cdn.example.com', type: 'AAAA', value: '2001:db8::1', ttl: 0xfffffff0, addr4: -1 },
   ]);
+});
+
+test('a message read in place, inside a larger buffer, as if it stood alone', () => {
+  const msg = cnameChainResponse();
+  // Bytes either side that a parse must not read: a pointer or a length taken from them would show.
+  const junk = new Uint8Array(37).fill(0xc0);
+  for (const tcp of [false, true]) {
+    const framed = tcp ? concat(be16(msg.length), msg) : msg;
+    const inside = concat(junk, framed, junk);
+    const start = junk.length;
+    assert.deepEqual(collect(inside, tcp, start, start + framed.length), collect(framed, tcp));
+    assert.equal(collect(inside, tcp, start, start + framed.length).records.length, 4);
+    // Cut one byte short: not a whole message any more, whatever follows in the buffer.
+    assert.equal(collect(inside, tcp, start, start + framed.length - 1).ok, false);
+  }
 });
 
 test('TCP framing with the 2-byte length prefix', () => {
