@@ -80,14 +80,19 @@ export function v6Units(bytes: Uint8Array, offset = 0): string {
 
 const UNIT_BYTES = new Uint8Array(16);
 
-/** The canonical text of an address given as v6Units. */
-export function v6UnitsText(units: string): string {
+/** The address held as v6Units from code unit `at` on, as 16 bytes in a scratch array that the next call overwrites. */
+export function v6UnitsBytes(s: string, at = 0): Uint8Array {
   for (let i = 0; i < 8; i++) {
-    const u = units.charCodeAt(i);
+    const u = s.charCodeAt(at + i);
     UNIT_BYTES[2 * i] = u >>> 8;
     UNIT_BYTES[2 * i + 1] = u & 0xff;
   }
-  return formatIPv6(UNIT_BYTES, 0);
+  return UNIT_BYTES;
+}
+
+/** The canonical text of an address held as v6Units from code unit `at` on. */
+export function v6UnitsText(s: string, at = 0): string {
+  return formatIPv6(v6UnitsBytes(s, at), 0);
 }
 
 const COLON = 0x3a;

@@ -3,7 +3,7 @@
 //   IPv4: protocol, A's address (2 units), the ports (A's << 16 | B's) high unit, B's address (2 units), low unit;
 //   IPv6: 0x100 | protocol, A's address (8 units), A's port, B's address (8 units), B's port.
 
-import { formatIPv6, writeIPv6 } from '../app/ip-text.ts';
+import { v6UnitsBytes, v6UnitsText, writeIPv6 } from '../app/ip-text.ts';
 import { formatIPv4 } from '../ip-words.ts';
 
 /** Code unit where endpoint A's address starts, and where B's starts in IPv4 and IPv6 keys. */
@@ -51,26 +51,13 @@ export function keyPorts(key: string, ipVersion: 4 | 6): number {
     : (key.charCodeAt(KEY_B_V6 - 1) << 16) | key.charCodeAt(KEY_B_V6 + 8);
 }
 
-const V6_BYTES = new Uint8Array(16);
-
 /** The canonical text of endpoint A's or B's address. */
 export function keyAddressText(key: string, ipVersion: 4 | 6, endpointA: boolean): string {
   if (ipVersion === 4) return formatIPv4(keyAddress(key, endpointA ? KEY_A : KEY_B_V4));
-  return formatIPv6(keyV6Bytes(key, endpointA), 0);
+  return v6UnitsText(key, endpointA ? KEY_A : KEY_B_V6);
 }
 
 /** keyAddressText of an IPv6 key written at `out[p]`; returns the end. */
 export function writeKeyAddressV6(out: Uint8Array, p: number, key: string, endpointA: boolean): number {
-  return writeIPv6(out, p, keyV6Bytes(key, endpointA), 0);
-}
-
-/** An IPv6 key's address as 16 bytes, in a scratch array that the next call overwrites. */
-function keyV6Bytes(key: string, endpointA: boolean): Uint8Array {
-  const at = endpointA ? KEY_A : KEY_B_V6;
-  for (let i = 0; i < 8; i++) {
-    const unit = key.charCodeAt(at + i);
-    V6_BYTES[2 * i] = unit >>> 8;
-    V6_BYTES[2 * i + 1] = unit & 0xff;
-  }
-  return V6_BYTES;
+  return writeIPv6(out, p, v6UnitsBytes(key, endpointA ? KEY_A : KEY_B_V6), 0);
 }

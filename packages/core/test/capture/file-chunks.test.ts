@@ -81,8 +81,11 @@ describe('fileChunks', () => {
       ],
       { stdio: 'inherit' },
     );
+    // Listened for now: the writer may exit before the last read returns, and an 'exit' already
+    // emitted would leave a later listener waiting on an empty event loop (node:test then cancels).
+    const exited = new Promise((resolve) => writer.on('exit', resolve));
     const { chunks } = await readAll(path, { chunkSize: 8192, reuse: true });
-    await new Promise((resolve) => writer.on('exit', resolve));
+    await exited;
     assert.deepEqual(Buffer.concat(chunks), Buffer.concat(parts));
     assert.ok(chunks.length > 3, `${chunks.length} chunks`);
   });

@@ -35,6 +35,20 @@ const pkt = (src: typeof client, dst: typeof client, flags: string, t: bigint) =
   data: ipTcp({ src: src.ip, dst: dst.ip, sport: src.port, dport: dst.port, flags }, new Uint8Array(0)),
 });
 
+const datagram = (from: typeof client, to: typeof client, msg: Uint8Array, t: bigint) => ({
+  tsNs: t,
+  data: ipUdp({ src: from.ip, dst: to.ip, sport: from.port, dport: to.port }, msg),
+});
+/** A DNS response answering its one question with one record of `type` (1: A, 28: AAAA). */
+const dnsAnswer = (name: string, type: number, addr: number[]) =>
+  join(
+    dnsHeader({ flags: 0x8180, qd: 1, an: 1 }),
+    dnsName(name),
+    be16(type),
+    be16(1),
+    dnsRR(dnsPtr(12), type, 60, addr),
+  );
+
 describe('flow table', () => {
   it('counts a TCP conversation both ways with the initiator as source', () => {
     const pkts = conv(T);
@@ -247,24 +261,12 @@ describe('flow table', () => {
 
   it('keeps reading DNS answers after the flow is labelled, and names later flows from them', () => {
     const resolver = { ip: '192.0.2.53', port: 53 };
-    const dnsPkt = (from: typeof client, to: typeof client, msg: Uint8Array, t: bigint) => ({
-      tsNs: t,
-      data: ipUdp({ src: from.ip, dst: to.ip, sport: from.port, dport: to.port }, msg),
-    });
-    const answer = (name: string, addr: number[]) =>
-      join(
-        dnsHeader({ flags: 0x8180, qd: 1, an: 1 }),
-        dnsName(name),
-        be16(1),
-        be16(1),
-        dnsRR(dnsPtr(12), 1, 60, addr),
-      );
     const app = { ip: '198.51.100.7', port: 443 };
     const { records } = flowsOf([
       // The query labels the flow as DNS; both answers come after inspection has finished.
-      dnsPkt(client, resolver, dnsQuery('a.example'), T),
-      dnsPkt(resolver, client, answer('a.example', [203, 0, 113, 9]), T + SEC / 100n),
-      dnsPkt(resolver, client, answer('b.example', [198, 51, 100, 7]), T + SEC / 50n),
+      datagram(client, resolver, dnsQuery('a.example'), T),
+      datagram(resolver, client, dnsAnswer('a.example', 1, [203, 0, 113, 9]), T + SEC / 100n),
+      datagram(resolver, client, dnsAnswer('b.example', 1, [198, 51, 100, 7]), T + SEC / 50n),
       // A labelled non-DNS flow: its later payload packets are not inspected and do not change its label.
       ...conv(T + SEC),
       pkt(client, app, 'S', T + 2n * SEC),
@@ -281,24 +283,12 @@ describe('flow table', () => {
     // One server's address sorts before the client's, the other's after it.
     const low = { ip: '2001:db8::7', port: 443 };
     const high = { ip: '2001:db8:ffff::7', port: 443 };
-    const aaaa = (name: string, addr: number[]) =>
-      join(
-        dnsHeader({ flags: 0x8180, qd: 1, an: 1 }),
-        dnsName(name),
-        be16(28),
-        be16(1),
-        dnsRR(dnsPtr(12), 28, 60, addr),
-      );
     const v6 = (...groups: number[]) => groups.flatMap((g) => [g >> 8, g & 0xff]);
-    const udp = (from: typeof me, to: typeof me, msg: Uint8Array, t: bigint) => ({
-      tsNs: t,
-      data: ipUdp({ src: from.ip, dst: to.ip, sport: from.port, dport: to.port }, msg),
-    });
     const { records, table } = flowsOf([
-      udp(me, resolver, dnsQuery('low.example'), T),
-      udp(resolver, me, aaaa('low.example', v6(0x2001, 0xdb8, 0, 0, 0, 0, 0, 7)), T + 1n),
-      udp(me, resolver, dnsQuery('high.example'), T + 2n),
-      udp(resolver, me, aaaa('high.example', v6(0x2001, 0xdb8, 0xffff, 0, 0, 0, 0, 7)), T + 3n),
+      datagram(me, resolver, dnsQuery('low.example'), T),
+      datagram(resolver, me, dnsAnswer('low.example', 28, v6(0x2001, 0xdb8, 0, 0, 0, 0, 0, 7)), T + 1n),
+      datagram(me, resolver, dnsQuery('high.example'), T + 2n),
+      datagram(resolver, me, dnsAnswer('high.example', 28, v6(0x2001, 0xdb8, 0xffff, 0, 0, 0, 0, 7)), T + 3n),
       pkt(me, low, 'S', T + SEC),
       pkt(me, high, 'S', T + SEC),
     ]);
