@@ -9,6 +9,7 @@ import { jsonLineBound, writeJsonLine } from '../../src/flow/json-bytes.ts';
 import { toFlowRecord } from '../../src/flow/record.ts';
 import { parseIPv6 } from '../../src/testing/address.ts';
 import { concat } from '../../src/testing/bytes.ts';
+import { rng } from '../../src/testing/random.ts';
 import { samplePcap, samplePcapng } from '../../src/testing/sample.ts';
 
 /** The string route, which the byte writer must match byte for byte. */
@@ -80,16 +81,6 @@ function randomFlow(rand: () => number): Flow {
   return flow;
 }
 
-/** A small seeded generator (mulberry32), so a failure repeats. */
-function mulberry32(seed: number): () => number {
-  return () => {
-    seed = (seed + 0x6d2b79f5) | 0;
-    let t = Math.imul(seed ^ (seed >>> 15), 1 | seed);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 async function flowsOfCapture(bytes: Uint8Array): Promise<{ flow: Flow; precision: number }[]> {
   const out: { flow: Flow; precision: number }[] = [];
   await analyzeCapture(
@@ -115,7 +106,7 @@ describe('writeJsonLine', () => {
   });
 
   it('writes durations as JavaScript prints them, from nanoseconds to months and past', () => {
-    const rand = mulberry32(7);
+    const rand = rng(7);
     const edges = [
       0,
       1,
@@ -140,7 +131,7 @@ describe('writeJsonLine', () => {
   });
 
   it('matches on random flows with extreme numbers, odd times and names that need escaping', () => {
-    const rand = mulberry32(20241129);
+    const rand = rng(20241129);
     for (let i = 0; i < 5000; i++) {
       const flow = randomFlow(rand);
       for (const precision of [0, 3, 6, 9]) {
@@ -154,7 +145,7 @@ describe('writeJsonLine', () => {
   });
 
   it('writes one line after another in a shared buffer', () => {
-    const rand = mulberry32(7);
+    const rand = rng(7);
     const flows = Array.from({ length: 50 }, () => randomFlow(rand));
     const buf = Buffer.alloc(flows.reduce((n, f) => n + jsonLineBound(f), 0));
     let pos = 0;
