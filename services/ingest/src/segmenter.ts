@@ -3,12 +3,11 @@ import {
   type CaptureHeaderSink,
   concatBytes as concat,
   Framer,
-  MAX_RECORD_BYTES,
   newPacketRecord,
-  PCAP_RECORD_HEADER_BYTES,
   PCAPNG_SHB_TYPE,
   PcapFormat,
   PcapngFormat,
+  pcapRecordLength,
   sniffContainer,
   truncatedError,
   type UnitFormat,
@@ -197,7 +196,8 @@ export class Segmenter implements UnitFormat {
   /**
    * A pcap's records, read in one loop: through unitLength and unit each cost ~100 ns, a tenth of
    * the embedded pipeline's main thread. The pcap reader checks nothing in a record but its
-   * length, which is checked here alike (a length it would refuse is left to it, to throw).
+   * length, which is checked here by the same rule (pcapRecordLength: a length it would refuse is
+   * left to it, to throw).
    */
   units(buf: Uint8Array, view: DataView, off: number, end: number, base: number): number {
     const le = this.pcapLittleEndian;
@@ -207,10 +207,9 @@ export class Segmenter implements UnitFormat {
     // Records [from, off) are whole and not yet in the segment: they join it as one run.
     let from = off;
     let packets = 0;
-    while (end - off >= PCAP_RECORD_HEADER_BYTES) {
-      const captured = view.getUint32(off + 8, le);
-      const len = PCAP_RECORD_HEADER_BYTES + captured;
-      if (captured > MAX_RECORD_BYTES || end - off < len) break;
+    for (;;) {
+      const len = pcapRecordLength(view, off, end, le);
+      if (len < 0) break;
       if (pending > 0 && pending + len > max) {
         this.addRun(buf, from, off, base + from, packets);
         this.cut();

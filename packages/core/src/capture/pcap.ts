@@ -9,7 +9,20 @@ export const MAX_RECORD_BYTES = 16 * 1024 * 1024;
 
 const FILE_HEADER_BYTES = 24;
 /** A record's header: ts_sec, ts_frac, incl_len (captured), orig_len (on the wire). */
-export const PCAP_RECORD_HEADER_BYTES = 16;
+const PCAP_RECORD_HEADER_BYTES = 16;
+
+/**
+ * The length of the whole record at `off` (its header included), or -1 when `end` cuts it or it
+ * claims more than MAX_RECORD_BYTES: what a loop over a chunk's records may take by itself,
+ * leaving the rest to unitLength (which says why it refuses a record) and to the framer (which
+ * joins a record cut by a chunk's end).
+ */
+export function pcapRecordLength(view: DataView, off: number, end: number, le: boolean): number {
+  if (end - off < PCAP_RECORD_HEADER_BYTES) return -1;
+  const captured = view.getUint32(off + 8, le);
+  const len = PCAP_RECORD_HEADER_BYTES + captured;
+  return captured > MAX_RECORD_BYTES || end - off < len ? -1 : len;
+}
 
 /**
  * Classic libpcap format (https://www.ietf.org/archive/id/draft-ietf-opsawg-pcap-04.html).
@@ -59,11 +72,9 @@ export class PcapFormat implements UnitFormat {
   units(buf: Uint8Array, view: DataView, off: number, end: number, base: number): number {
     if (!this.headerSeen) return off;
     const le = this.le;
-    while (end - off >= PCAP_RECORD_HEADER_BYTES) {
-      const captured = view.getUint32(off + 8, le);
-      const len = PCAP_RECORD_HEADER_BYTES + captured;
-      // Too long: left to unitLength, which says why.
-      if (captured > MAX_RECORD_BYTES || end - off < len) break;
+    for (;;) {
+      const len = pcapRecordLength(view, off, end, le);
+      if (len < 0) break;
       this.record(buf, view, off, len, base + off);
       off += len;
     }
