@@ -138,7 +138,7 @@ export class AppInspector {
   /** A new result: the patch's fields (null included), the current ones where it has none. */
   private update(patch: Partial<AppResult>): void {
     const r = this.res;
-    // Field by field into one shape: a spread of the two took ~0.15 µs, megamorphic over the patches' shapes.
+    // Field by field into one shape: a spread of the two is megamorphic over the patches' shapes.
     this.res = {
       app: patch.app ?? r.app,
       serverName: patch.serverName !== undefined ? patch.serverName : r.serverName,

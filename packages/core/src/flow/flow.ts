@@ -60,8 +60,8 @@ export class Flow {
 
   /**
    * Makes an ended, emitted flow a new one, as the constructor would, for the table to reuse:
-   * every flow lives long enough to be copied twice by V8's young collections (~300 bytes, a
-   * quarter of what they promote), a reused one is already old. Every field above is set back to
+   * every flow lives long enough to be copied twice by V8's young collections (~300 bytes each),
+   * a reused one is already old. Every field above is set back to
    * its initial value here (a test compares a reset flow with a new one, field by field).
    */
   reset(key: string, ipVersion: 4 | 6, proto: number): this {

@@ -27,7 +27,7 @@ interface Learnt {
 export class PassiveDns {
   private readonly v4 = new QuadKeyMap<Learnt>();
   /** IPv6 addresses by v6Units. */
-  private readonly other = new Map<string, Learnt>();
+  private readonly v6 = new Map<string, Learnt>();
   private readonly queueAddr: number[] = [];
   private readonly queueSeq: number[] = [];
   private queueHead = 0;
@@ -37,7 +37,7 @@ export class PassiveDns {
   constructor(private readonly maxEntries = MAX_ENTRIES) {}
 
   get size(): number {
-    return this.v4.size + this.other.size;
+    return this.v4.size + this.v6.size;
   }
 
   nameOf(ip: string): string | null {
@@ -56,7 +56,7 @@ export class PassiveDns {
 
   /** The name of an IPv6 address given as v6Units. */
   nameOfV6(units: string): string | null {
-    return this.other.get(units)?.name ?? null;
+    return this.v6.get(units)?.name ?? null;
   }
 
   /** Every address (as text) and its name; IPv4 addresses first. */
@@ -65,7 +65,7 @@ export class PassiveDns {
       const e = this.liveAt(i);
       if (e !== undefined) yield [formatIPv4(this.queueAddr[i]!), e.name];
     }
-    for (const [units, e] of this.other) yield [v6UnitsText(units), e.name];
+    for (const [units, e] of this.v6) yield [v6UnitsText(units), e.name];
   }
 
   /** Learns the records of one DNS response. */
@@ -128,10 +128,10 @@ export class PassiveDns {
   }
 
   private learn6(units: string, name: string): void {
-    const had = this.other.get(units);
+    const had = this.v6.get(units);
     if (had?.name === name) return;
-    if (had !== undefined) this.other.delete(units);
-    this.other.set(units, { name, seq: ++this.seq });
+    if (had !== undefined) this.v6.delete(units);
+    this.v6.set(units, { name, seq: ++this.seq });
   }
 
   /** The entry a queue position stands for, unless it went stale (learnt again, or forgotten). */
@@ -155,15 +155,15 @@ export class PassiveDns {
    */
   private forgetOldest(): void {
     let n = Math.max(1, Math.floor(this.maxEntries / 100));
-    const others = this.other.entries();
-    let other = others.next();
+    const sixes = this.v6.entries();
+    let six = sixes.next();
     while (n-- > 0) {
       const at = this.oldest4();
       const seq4 = at < 0 ? Number.POSITIVE_INFINITY : this.queueSeq[at]!;
-      if (!other.done && other.value[1].seq < seq4) {
+      if (!six.done && six.value[1].seq < seq4) {
         // Deleting the entry being visited is allowed while iterating a Map.
-        this.other.delete(other.value[0]);
-        other = others.next();
+        this.v6.delete(six.value[0]);
+        six = sixes.next();
       } else if (at >= 0) {
         this.v4.delete(this.queueAddr[at]!, 0, 0, 1);
         this.queueHead++;
