@@ -51,11 +51,12 @@ export interface CaptureListOptions {
 
 export interface CapturesRepo {
   /**
-   * Creates or updates a capture: reads the current row, applies the patch (fields given replace
-   * fields stored; `counters` are merged key by key), stamps `updated_at` (unless given) and
-   * inserts the result as a new version. Upserts of one capture made through one store run one
-   * after another; let one process (the API's event consumer) own the captures table, as two
-   * writers could each merge into the same old row.
+   * Creates or updates a capture: takes the current row (as this repo last wrote it, else read
+   * from the table), applies the patch (fields given replace fields stored; `counters` are merged
+   * key by key), stamps `updated_at` (unless given) and inserts the result as a new version.
+   * Upserts of one capture made through one store run one after another; let one process (the
+   * embedded writer, or the API's event consumer) own the captures table, as two writers would
+   * each merge into their own idea of the row.
    */
   upsert(patch: CapturePatch): Promise<Capture>;
   get(captureId: string): Promise<Capture | undefined>;
@@ -71,6 +72,8 @@ export interface CapturesRepo {
 }
 
 const COLUMNS = CAPTURES.columns.map((c) => c.name);
+/** Captures whose last written row a repo keeps (see `written` in createCapturesRepo). */
+const WRITTEN_CAP = 1024;
 const STATUSES: readonly CaptureStatus[] = ['QUEUED', 'RUNNING', 'DONE', 'FAILED'];
 
 const SELECT = [
@@ -207,6 +210,19 @@ export function createCapturesRepo(db: Db): CapturesRepo {
   const table = db.table('captures');
   /** Per capture id, the tail of its upserts: one runs after the other. */
   const pending = new Map<string, Promise<unknown>>();
+  /**
+   * The row each capture's last upsert through this repo wrote, as get() reads it back: the next
+   * upsert merges into it instead of reading the table again. The tracker persists a running
+   * capture every 500 ms, and each read (FINAL) waited its turn on chDB's one connection among the
+   * flow inserts. Sound because one process owns the table (see CapturesRepo.upsert). Capped, the
+   * oldest forgotten first: a forgotten capture is read again.
+   */
+  const written = new Map<string, Capture>();
+  const remember = (c: Capture): void => {
+    written.delete(c.capture_id);
+    written.set(c.capture_id, structuredClone(c));
+    if (written.size > WRITTEN_CAP) written.delete(written.keys().next().value!);
+  };
 
   const get = async (captureId: string): Promise<Capture | undefined> => {
     const rows = await db.rows<Raw>(
@@ -219,7 +235,7 @@ export function createCapturesRepo(db: Db): CapturesRepo {
 
   const upsertNow = async (patch: CapturePatch): Promise<Capture> => {
     const now = new Date().toISOString();
-    const current = await get(patch.capture_id);
+    const current = written.get(patch.capture_id) ?? (await get(patch.capture_id));
     const base: Capture = current ?? newCapture(patch.capture_id, patch.submitted_at ?? now);
     const defined = Object.fromEntries(Object.entries(patch).filter(([, v]) => v !== undefined));
     const next: Capture = {
@@ -239,7 +255,9 @@ export function createCapturesRepo(db: Db): CapturesRepo {
       'JSONCompactEachRow',
       dedupSettings(''),
     );
-    return normalize(next);
+    const stored = normalize(next);
+    remember(stored);
+    return stored;
   };
 
   return {
@@ -286,6 +304,7 @@ export function createCapturesRepo(db: Db): CapturesRepo {
     },
 
     async delete(captureId) {
+      written.delete(captureId);
       const existed = (await get(captureId)) !== undefined;
       const tables = ['flows', 'dns_names', ...ROLLUPS.map((r) => r.table.name), 'captures'];
       for (const t of tables) {

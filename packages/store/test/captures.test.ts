@@ -1,6 +1,8 @@
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
-import { safeSource } from '../src/captures-repo.ts';
+import { createCapturesRepo, safeSource } from '../src/captures-repo.ts';
+import { internals } from '../src/client.ts';
+import type { Db } from '../src/db.ts';
 import { StoreError } from '../src/errors.ts';
 import { openTestStore, queryForTest, sampleFlow, type TestStore } from '../src/testing.ts';
 
@@ -65,6 +67,51 @@ test('concurrent upserts of one capture all land, newest last', async () => {
   const c = await store.captures.get('busy');
   assert.equal(c?.bytes_read, 1000);
   assert.equal(Object.keys(c?.counters ?? {}).length, 10);
+});
+
+test('an upsert merges into the row this repo last wrote, without reading it back', async () => {
+  // The same connection, with its reads counted.
+  const db = internals.get(store)!;
+  let reads = 0;
+  const counted = new Proxy(db, {
+    get(target, prop) {
+      if (prop === 'rows') {
+        return (...args: Parameters<Db['rows']>) => {
+          reads++;
+          return target.rows(...args);
+        };
+      }
+      const value = Reflect.get(target, prop);
+      return typeof value === 'function' ? value.bind(target) : value;
+    },
+  });
+  const captures = createCapturesRepo(counted);
+  await captures.upsert({ capture_id: 'r1', name: 'first', counters: { a: 1 } });
+  assert.equal(reads, 1, 'a capture this repo has not written is read first');
+  for (let i = 1; i <= 5; i++)
+    await captures.upsert({ capture_id: 'r1', bytes_read: i, counters: { [`b${i}`]: i } });
+  assert.equal(reads, 1, 'later upserts merge into the row kept from the last write');
+  const stored = await store.captures.get('r1');
+  assert.equal(stored?.name, 'first');
+  assert.equal(stored?.bytes_read, 5);
+  assert.deepEqual(stored?.counters, { a: 1, b1: 1, b2: 2, b3: 3, b4: 4, b5: 5 });
+
+  // What a caller does to a returned row afterwards is not what the next upsert merges into.
+  const returned = await captures.upsert({ capture_id: 'r1', lost: ['one'] });
+  returned.lost.push('not stored');
+  returned.counters.z = 9;
+  const next = await captures.upsert({ capture_id: 'r1', status: 'DONE' });
+  assert.deepEqual(next.lost, ['one']);
+  assert.equal(next.counters.z, undefined);
+  assert.deepEqual(await store.captures.get('r1'), next);
+
+  // A deleted capture upserted again starts from nothing, not from the row kept before.
+  assert.equal(await captures.delete('r1'), true);
+  const again = await captures.upsert({ capture_id: 'r1', name: 'again' });
+  assert.equal(again.status, 'QUEUED');
+  assert.equal(again.bytes_read, 0);
+  assert.deepEqual(again.counters, {});
+  assert.deepEqual(await store.captures.get('r1'), again);
 });
 
 test('list: newest submitted first, filtered by dataset and status', async () => {
