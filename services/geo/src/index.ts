@@ -95,6 +95,8 @@ interface PartitionState {
   since: number;
   /** When the last flows arrived (ms), for flushIntervalMs. */
   lastArrival: number;
+  /** Handlers waiting for writes before they take more flows (backpressure): not a quiet time. */
+  held: number;
   /** Drains of this partition, one after the other. */
   chain: Promise<void>;
 }
@@ -131,7 +133,15 @@ export function createGeoStage(settings: Partial<GeoConfig>, deps: GeoDeps): Geo
   function stateOf(partition: number): PartitionState {
     let st = partitions.get(partition);
     if (st === undefined) {
-      st = { pending: [], ctx: null, timer: null, since: 0, lastArrival: 0, chain: Promise.resolve() };
+      st = {
+        pending: [],
+        ctx: null,
+        timer: null,
+        since: 0,
+        lastArrival: 0,
+        held: 0,
+        chain: Promise.resolve(),
+      };
       partitions.set(partition, st);
     }
     return st;
@@ -218,6 +228,9 @@ export function createGeoStage(settings: Partial<GeoConfig>, deps: GeoDeps): Geo
     st.timer = setTimeout(
       () => {
         st.timer = null;
+        // While a handler holds flows back until writes finish, upstream is not quiet but
+        // waiting for us: the handler arms the flush again once it takes flows again.
+        if (st.held > 0) return;
         // Flows that came in since (their drains wait behind a write in progress) put it off:
         // quiet is judged by arrivals, or a long write would split every batch that it delays.
         if (Date.now() < due()) armQuietFlush(st);
@@ -311,7 +324,17 @@ export function createGeoStage(settings: Partial<GeoConfig>, deps: GeoDeps): Geo
     const drained = schedule(st, captureEnd >= 0 ? captureEnd : 'none');
     // Up to two batches are taken in while one is written, so the stages upstream keep working
     // during a write; beyond that the handler waits, and delivery (and so memory) with it.
-    if (st.pending.length >= 2 * config!.batchSize) await drained;
+    if (st.pending.length >= 2 * config!.batchSize) {
+      st.held++;
+      try {
+        await drained;
+      } finally {
+        st.held--;
+        // What upstream held back comes now: an arrival, not a quiet time since the last one.
+        st.lastArrival = Date.now();
+        armQuietFlush(st);
+      }
+    }
   }
 
   return {

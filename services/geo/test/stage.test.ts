@@ -374,6 +374,65 @@ describe('the geo stage on the in-process transport', () => {
     );
   });
 
+  it("flows held back by its own backpressure are no quiet time: a capture's tail is not split", async () => {
+    // 10 flows (the quiet-time timer is armed), then at once 43 more, the last its capture's end,
+    // delivered 4 at a time. At 40 pending (two batches) the handler holds the rest back until
+    // [0, 19] and [20, 39] are written, 200 ms, longer than the 30 ms quiet time. A quiet-time
+    // flush during that wait would write 40-43 alone and 44-52 after them.
+    const { writer, transport, stage } = setup(
+      { partitions: 1, maxBatch: 4 },
+      { batchSize: 20, flushIntervalMs: 30, maxDelayMs: 60_000 },
+      { delayMs: 100 },
+    );
+    await stage.start();
+    const flows = Array.from({ length: 53 }, (_, i) =>
+      flowMessage({ flow_id: `f${i}`, ...(i === 52 ? { capture_end: true } : {}) }),
+    );
+    const send = (from: number, to: number) =>
+      transport.send(
+        TOPICS.flows,
+        flows.slice(from, to).map((f) => ({ key: 'one-key', value: f })),
+      );
+    await send(0, 10);
+    await new Promise((r) => setImmediate(r)); // delivered, and the timer armed
+    await send(10, 53);
+    await until(() => transport.lag() === 0, 'every flow written');
+    await stage.stop();
+    assert.equal(writer.rows.length, 53);
+    assert.deepEqual(
+      writer.calls.map((c) => tokenRange(c.dedupToken)),
+      [
+        { partition: 0, first: 0, last: 19 },
+        { partition: 0, first: 20, last: 39 },
+        { partition: 0, first: 40, last: 52 },
+      ],
+    );
+  });
+
+  it('flows still pending when it stops holding the stream back go out after the quiet time', async () => {
+    // 42 flows, 6 at a time: the last delivery takes pending to 42 and waits for two writes; the
+    // stream ends there, so nothing arrives after the wait to arm the flush of flows 40-41.
+    const { writer, transport, stage } = setup(
+      { partitions: 1, maxBatch: 6 },
+      { batchSize: 20, flushIntervalMs: 30, maxDelayMs: 60_000 },
+      { delayMs: 100 },
+    );
+    await stage.start();
+    await sendFlows(transport, 10);
+    await new Promise((r) => setImmediate(r));
+    await sendFlows(transport, 32, 10);
+    await until(() => writer.rows.length === 42, 'the flows past the last complete batch', 3000);
+    assert.deepEqual(
+      writer.calls.map((c) => tokenRange(c.dedupToken)),
+      [
+        { partition: 0, first: 0, last: 19 },
+        { partition: 0, first: 20, last: 39 },
+        { partition: 0, first: 40, last: 41 },
+      ],
+    );
+    await stage.stop();
+  });
+
   it('stop() waits for the batch being written and commits it', async () => {
     let writing = false;
     const { writer, transport, stage } = setup(
