@@ -5,6 +5,7 @@ import { isBittorrentDht, isBittorrentHandshake } from './bittorrent.ts';
 import { isAlpha, isDigit, u16 } from './bytes.ts';
 import { isDhcp, isDhcpv6 } from './dhcp.ts';
 import { DNS_NEED_MORE, DNS_YES, hasNetbiosName, probeDns } from './dns.ts';
+import { mayBeGquicClient, parseGquicClientPacket } from './gquic.ts';
 import { httpRequestLineComplete, isHttpResponse, isSsdpRequest, parseHttpRequest } from './http.ts';
 import {
   C_FTP,
@@ -391,6 +392,7 @@ export class AppInspector {
     if (this.quic !== null || ((d[0] & 0x80) !== 0 && d.length >= 7 && this.quicCandidate(d))) {
       if (this.udpQuic(d, fromClient) || this.res.app === 'quic') return;
     }
+    if (fromClient && mayBeGquicClient(d) && this.udpGquic(d)) return;
     if (this.awaitingRequest) {
       this.sipStep(d, true);
       return;
@@ -436,6 +438,15 @@ export class AppInspector {
       this.update({ app: 'quic', quicVersion });
     // Nothing more to learn when the Initial packets cannot be decrypted or the ClientHello is unusable.
     if (q.helloInvalid || (q.version >= 0 && !canDecryptInitial(q.version))) this.finish();
+    return true;
+  }
+
+  /** Google QUIC's legacy header on a client packet: the version, and the server's name from its CHLO. */
+  private udpGquic(d: Uint8Array): boolean {
+    const hello = parseGquicClientPacket(d);
+    if (hello === null) return false;
+    this.update({ app: 'quic', quicVersion: quicVersionName(hello.version), serverName: hello.serverName });
+    this.finish();
     return true;
   }
 

@@ -24,10 +24,23 @@ const MAX_FRAGMENTS = 256;
 /** Packets in one datagram examined (RFC 9000 §12.2 coalescing). */
 const MAX_COALESCED = 8;
 
+/** '1', '2', a Google version as its tag ('Q050', 'T051', 'Q035'), else hex ('0xff00001d'). */
 export function quicVersionName(v: number): string {
   if (v === QUIC_V1) return '1';
   if (v === QUIC_V2) return '2';
+  if (isGoogleVersion(v)) return String.fromCharCode(v >>> 24, (v >>> 16) & 0xff, (v >>> 8) & 0xff, v & 0xff);
   return `0x${v.toString(16).padStart(8, '0')}`;
+}
+
+/** Google's versions: ASCII 'Q' or 'T' then three digits. */
+function isGoogleVersion(v: number): boolean {
+  const c0 = v >>> 24;
+  if (c0 !== 0x51 && c0 !== 0x54) return false;
+  for (let s = 16; s >= 0; s -= 8) {
+    const c = (v >>> s) & 0xff;
+    if (c < 0x30 || c > 0x39) return false;
+  }
+  return true;
 }
 
 /**
@@ -38,13 +51,7 @@ export function isKnownQuicVersion(v: number): boolean {
   if (v === QUIC_V1 || v === QUIC_V2) return true;
   if (v >>> 8 === 0xff0000) return (v & 0xff) >= 1 && (v & 0xff) <= 34;
   if (v >>> 4 === 0xfaceb00) return true;
-  const c0 = v >>> 24;
-  if (c0 !== 0x51 && c0 !== 0x54) return false;
-  for (let s = 16; s >= 0; s -= 8) {
-    const c = (v >>> s) & 0xff;
-    if (c < 0x30 || c > 0x39) return false;
-  }
-  return true;
+  return isGoogleVersion(v);
 }
 
 /** RFC 9000 §17.2 Long Packet Type: v1 Initial 0, 0-RTT 1, Handshake 2, Retry 3; RFC 9369 §3.2: v2 Initial 1,

@@ -24,6 +24,49 @@ export {
 
 import { join as concat } from '../../src/testing/payloads.ts';
 
+// ---------------------------------------------------------------- Google QUIC, legacy header
+
+export interface GquicPacketOptions {
+  /** Public flags (default 0x09: version, 8-byte connection ID, 1-byte packet number). */
+  flags?: number;
+  /** Connection ID length (default 8). */
+  cidLength?: number;
+  /** Version tag (default 'Q035'). */
+  version?: string;
+  /** Bytes between the packet number and the CHLO (default: a 12-byte message hash and a STREAM frame header). */
+  beforeChlo?: Uint8Array;
+  /** The CHLO's entries in order, tags of up to 4 characters (default: PAD, SNI, VER). */
+  tags?: [string, Uint8Array | string][];
+  /** Cut the packet to this many bytes. */
+  cutTo?: number;
+}
+
+/** A client's first gQUIC packet with a cleartext CHLO (QUIC Crypto's handshake message format). */
+export function gquicClientPacket(o: GquicPacketOptions = {}): Uint8Array {
+  const tags = o.tags ?? [
+    ['PAD', '-'.repeat(100)],
+    ['SNI', 'pagead2.googlesyndication.com'],
+    ['VER', 'Q035'],
+  ];
+  const values = tags.map(([, v]) => (typeof v === 'string' ? new TextEncoder().encode(v) : v));
+  const le = (v: number, n: number) => Array.from({ length: n }, (_, i) => (v >>> (8 * i)) & 0xff);
+  let end = 0;
+  const entries = tags.flatMap(([tag], i) => {
+    end += values[i].length;
+    return [...Array.from({ length: 4 }, (_, k) => tag.charCodeAt(k) || 0), ...le(end, 4)];
+  });
+  const chlo = concat([0x43, 0x48, 0x4c, 0x4f], le(tags.length, 2), [0, 0], entries, ...values);
+  const packet = concat(
+    [o.flags ?? 0x09],
+    new Uint8Array(o.cidLength ?? 8).fill(0x5a),
+    Array.from(o.version ?? 'Q035', (c) => c.charCodeAt(0)),
+    [1],
+    o.beforeChlo ?? concat(new Uint8Array(12).fill(0xa7), [0xa0, 0x01], le(chlo.length, 2)),
+    chlo,
+  );
+  return o.cutTo === undefined ? packet : packet.subarray(0, o.cutTo);
+}
+
 // ---------------------------------------------------------------- QUIC
 
 export function varint(v: number): number[] {

@@ -139,7 +139,7 @@ test('draft versions are labelled with their hex version; draft-29 Initials decr
     new Uint8Array(40),
   );
   const g = inspect(UDP, 50000, 443, [[q050, true]]);
-  assert.deepEqual([g.result.app, g.result.quicVersion, g.finishedAt], ['quic', '0x51303530', 1]);
+  assert.deepEqual([g.result.app, g.result.quicVersion, g.finishedAt], ['quic', 'Q050', 1]);
   assert.equal(isKnownQuicVersion(0x12345678), false);
 });
 
