@@ -5,6 +5,7 @@ import { isBittorrentDht, isBittorrentHandshake } from './bittorrent.ts';
 import { isAlpha, isDigit, u16 } from './bytes.ts';
 import { isDhcp, isDhcpv6 } from './dhcp.ts';
 import { DNS_NEED_MORE, DNS_YES, hasNetbiosName, probeDns } from './dns.ts';
+import { isGnutellaHandshake } from './gnutella.ts';
 import { mayBeGquicClient, parseGquicClientPacket } from './gquic.ts';
 import { httpRequestLineComplete, isHttpResponse, isSsdpRequest, parseHttpRequest } from './http.ts';
 import {
@@ -240,6 +241,7 @@ export class AppInspector {
 
   private textStep(dir: Direction, d: Uint8Array, fromClient: boolean): Step {
     if (isSshBanner(d)) return this.label('ssh');
+    if (d[0] === 0x47 && isGnutellaHandshake(d, fromClient)) return this.label('gnutella');
     if (fromClient) {
       dir.kind = K_HTTP;
       let step = this.httpStep(d);

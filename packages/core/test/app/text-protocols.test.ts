@@ -98,6 +98,40 @@ test('SSH banner from either side', () => {
   assert.equal(inspect(TCP, 50000, 22, [s('SSH-3.0-x\r\n'), s('SSH-2.0-\r\n')]).result.app, 'unknown');
 });
 
+test('Gnutella: the connection handshake from either side, 0.6 and 0.4', () => {
+  const label = (...packets: [Uint8Array, boolean][]) => {
+    const r = inspect(TCP, 50196, 12556, packets);
+    return [r.result.app, r.finishedAt];
+  };
+  assert.deepEqual(
+    label(c('GNUTELLA CONNECT/0.6\r\nNode: 93.47.226.53:28681\r\nUser-Agent: gtk-gnutella/1.1\r\n')),
+    ['gnutella', 1],
+  );
+  // A capture that starts after the client's line: the server's answer (503 when it is full).
+  assert.deepEqual(label(s('GNUTELLA/0.6 503 No QRP\r\nUser-Agent: Foxy 9.9.9.9\r\n')), ['gnutella', 1]);
+  assert.deepEqual(label(s('GNUTELLA/0.6 200 OK\r\n\r\n')), ['gnutella', 1]);
+  assert.deepEqual(label(c('GNUTELLA CONNECT/0.4\n\n'), s('GNUTELLA OK\n\n')), ['gnutella', 1]);
+  assert.deepEqual(label(s('GNUTELLA OK\n\n')), ['gnutella', 1]);
+  // Lines that only look like it.
+  for (const [what, line, fromClient] of [
+    ['no version', 'GNUTELLA CONNECT/\r\n', true],
+    ['a version that is no number', 'GNUTELLA CONNECT/x.y\r\n', true],
+    ['more after the version', 'GNUTELLA CONNECT/0.6 please\r\n', true],
+    ['a short status code', 'GNUTELLA/0.6 20\r\n', false],
+    ['a long status code', 'GNUTELLA/0.6 2000 OK\r\n', false],
+    ['the client line from the server', 'GNUTELLA CONNECT/0.6\r\n', false],
+    ['the server line from the client', 'GNUTELLA/0.6 200 OK\r\n', true],
+    ['lower case', 'gnutella connect/0.6\r\n', true],
+  ] as const) {
+    assert.equal(inspect(TCP, 50196, 12556, [[ascii(line), fromClient]]).result.app, 'unknown', what);
+  }
+  // An HTTP request that mentions Gnutella is HTTP.
+  assert.equal(
+    inspect(TCP, 1, 80, [c('GET /gnutella HTTP/1.1\r\nHost: g.example\r\n\r\n')]).result.app,
+    'http',
+  );
+});
+
 test('SMTP: ESMTP greeting gives the server name; ambiguous greeting settled by EHLO', () => {
   const r = inspect(TCP, 50000, 25, [s('220 MX.Example.org ESMTP Postfix\r\n')]);
   assert.deepEqual([r.result.app, r.result.serverName, r.finishedAt], ['smtp', 'mx.example.org', 1]);
