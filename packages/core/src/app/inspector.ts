@@ -5,6 +5,7 @@ import { isBittorrentDht, isBittorrentHandshake } from './bittorrent.ts';
 import { isAlpha, isDigit, u16 } from './bytes.ts';
 import { isDhcp, isDhcpv6 } from './dhcp.ts';
 import { DNS_NEED_MORE, DNS_YES, hasNetbiosName, probeDns } from './dns.ts';
+import { parseDtlsHello } from './dtls.ts';
 import { isGnutellaHandshake } from './gnutella.ts';
 import { mayBeGquicClient, parseGquicClientPacket } from './gquic.ts';
 import { httpRequestLineComplete, isHttpResponse, isSsdpRequest, parseHttpRequest } from './http.ts';
@@ -395,6 +396,7 @@ export class AppInspector {
       if (this.udpQuic(d, fromClient) || this.res.app === 'quic') return;
     }
     if (fromClient && mayBeGquicClient(d) && this.udpGquic(d)) return;
+    if (d[0] === 22 && this.udpDtls(d)) return;
     if (this.awaitingRequest) {
       this.sipStep(d, true);
       return;
@@ -448,6 +450,21 @@ export class AppInspector {
     const hello = parseGquicClientPacket(d);
     if (hello === null) return false;
     this.update({ app: 'quic', quicVersion: quicVersionName(hello.version), serverName: hello.serverName });
+    this.finish();
+    return true;
+  }
+
+  /** A DTLS hello from either side (in WebRTC either peer may be the DTLS client). */
+  private udpDtls(d: Uint8Array): boolean {
+    const r = parseDtlsHello(d);
+    if (r === null) return false;
+    const h = r.hello;
+    this.update({
+      app: 'dtls',
+      serverName: h?.serverName ?? null,
+      alpn: h?.alpn ?? null,
+      tlsVersion: h?.version ?? null,
+    });
     this.finish();
     return true;
   }

@@ -42,6 +42,13 @@ export function tlsVersionName(v: number): string | null {
       return '1.2';
     case 0x0304:
       return '1.3';
+    // DTLS (RFC 6347 §4.1, RFC 9147 §5.3): the ones' complement of its version, 1.1 skipped.
+    case 0xfeff:
+      return '1.0';
+    case 0xfefd:
+      return '1.2';
+    case 0xfefc:
+      return '1.3';
   }
   // Draft versions of TLS 1.3 were 0x7f00 | draft number.
   return v >> 8 === 0x7f ? '1.3' : null;
@@ -51,6 +58,8 @@ export function tlsVersionName(v: number): string | null {
 function versionRank(v: number): number {
   if (v >= 0x0300 && v <= 0x0304) return v * 2;
   if (v >> 8 === 0x7f) return 0x0304 * 2 - 1;
+  // DTLS counts down: 0xfeff (1.0), 0xfefd (1.2), 0xfefc (1.3).
+  if (v >= 0xfefc && v <= 0xfeff) return 0xffff - v;
   return -1;
 }
 
@@ -123,8 +132,9 @@ export function collectHandshake(s: Uint8Array, expectedType: number): Handshake
 
 /** Parses SNI, ALPN and supported_versions from a handshake message `m` of type ClientHello (header included).
  *  With `allowTruncated`, a message cut short keeps whatever was parsed before the cut; otherwise it is invalid.
- *  Returns null when malformed. */
-export function parseClientHello(m: Uint8Array, allowTruncated = false): HelloInfo | null {
+ *  `dtls`: a DTLS ClientHello's body, which has a cookie after the session id (RFC 6347 §4.2.1); its 4-byte
+ *  header is still the TLS one. Returns null when malformed. */
+export function parseClientHello(m: Uint8Array, allowTruncated = false, dtls = false): HelloInfo | null {
   if (m.length < 4 || m[0] !== HANDSHAKE_CLIENT_HELLO) return null;
   const declaredEnd = 4 + u24(m, 1);
   const end = Math.min(declaredEnd, m.length);
@@ -139,6 +149,10 @@ export function parseClientHello(m: Uint8Array, allowTruncated = false): HelloIn
   const sidLen = m[p];
   if (sidLen > 32) return null;
   p += 1 + sidLen;
+  if (dtls) {
+    if (p + 1 > end) return null;
+    p += 1 + m[p]; // cookie<0..2^8-1>
+  }
   if (p + 2 > end) return null;
   const csLen = u16(m, p);
   if (csLen < 2 || (csLen & 1) !== 0) return null;

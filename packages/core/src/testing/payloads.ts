@@ -51,6 +51,8 @@ export interface ClientHelloOptions {
   /** Put server_name last instead of first. */
   sniLast?: boolean;
   noExtensions?: boolean;
+  /** A DTLS ClientHello's cookie, after the session id (RFC 6347 §4.2.1). */
+  cookie?: Uint8Array;
 }
 
 /** A ClientHello handshake message (4-byte handshake header included). */
@@ -59,6 +61,7 @@ export function clientHello(o: ClientHelloOptions = {}): Uint8Array {
     be16(o.legacyVersion ?? 0x0303),
     new Uint8Array(32).fill(0x11), // random
     vec8(new Uint8Array(32).fill(0x22)), // legacy_session_id
+    o.cookie === undefined ? new Uint8Array(0) : vec8(o.cookie),
     vec16(Uint8Array.from([0x13, 0x01, 0x13, 0x02, 0xc0, 0x2f])), // cipher_suites
     vec8(Uint8Array.from([0])), // compression: null
   );

@@ -24,6 +24,37 @@ export {
 
 import { join as concat } from '../../src/testing/payloads.ts';
 
+// ---------------------------------------------------------------- DTLS
+
+/**
+ * A DTLS handshake record carrying a handshake message given in TLS form (4-byte header): as one
+ * fragment, or only its first `fragment` bytes of body.
+ */
+export function dtlsRecord(
+  message: Uint8Array,
+  o: { version?: number; epoch?: number; fragment?: number; fragmentOffset?: number } = {},
+): Uint8Array {
+  const body = message.subarray(4);
+  const take = Math.min(o.fragment ?? body.length, body.length);
+  const be = (v: number, n: number) => Array.from({ length: n }, (_, i) => (v >>> (8 * (n - 1 - i))) & 0xff);
+  const handshake = concat(
+    [message[0]],
+    message.subarray(1, 4),
+    [0, 0],
+    be(o.fragmentOffset ?? 0, 3),
+    be(take, 3),
+    body.subarray(0, take),
+  );
+  return concat(
+    [22],
+    be(o.version ?? 0xfefd, 2),
+    be(o.epoch ?? 0, 2),
+    new Uint8Array(6),
+    be(handshake.length, 2),
+    handshake,
+  );
+}
+
 // ---------------------------------------------------------------- Google QUIC, legacy header
 
 export interface GquicPacketOptions {
