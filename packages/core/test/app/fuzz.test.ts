@@ -9,6 +9,8 @@ import {
   concat,
   cryptoFrame,
   dnsQuery,
+  dtlsRecord,
+  gquicClientPacket,
   hex,
   protectedInitial,
   randomBytes,
@@ -44,6 +46,11 @@ const seeds: Uint8Array[] = [
   ascii('* OK IMAP ready\r\n'),
   concat([0, 0, 0, 64, 0xfe], ascii('SMB'), new Uint8Array(60)),
   concat([3, 0, 0, 19, 14, 0xe0, 0, 0, 0, 0, 0, 1, 0, 8, 0, 3, 0, 0, 0]),
+  gquicClientPacket(),
+  dtlsRecord(
+    clientHello({ legacyVersion: 0xfefd, cookie: new Uint8Array(8), sni: 'd.example', alpn: ['webrtc'] }),
+  ),
+  ascii('GNUTELLA CONNECT/0.6\r\nUser-Agent: fuzz\r\n\r\n'),
 ];
 
 function mutate(next: () => number, seed: Uint8Array): Uint8Array {
