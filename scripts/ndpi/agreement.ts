@@ -47,7 +47,7 @@ const UDP = 17;
  *   over UDP (port 138) it is the browser protocol in NetBIOS datagrams, 'netbios' by the master.
  *
  * What cannot be mapped (reported as "nDPI-only", shown with a leading '*'):
- * - protocols capstream has no inspector for: DNScrypt, RTP, NFS, WSD, GTP, PPTP, OpenVPN,
+ * - protocols capstream has no inspector for: DNScrypt, NFS, WSD, GTP, PPTP, OpenVPN,
  *   CiscoVPN, STUN, IPP, Syslog, Kerberos, LDAP, Redis, ... (everything absent from this table);
  * - service names without a master protocol ('Google', 'Facebook', 'YouTube', 'Tor', 'AmazonAWS'): nDPI infers
  *   them from IP ranges (a guess) or host names; they say who, not which protocol.
@@ -85,6 +85,7 @@ export const NDPI_TO_CAPSTREAM: Readonly<Record<string, string>> = {
   BitTorrent: 'bittorrent',
   Gnutella: 'gnutella',
   DTLS: 'dtls',
+  RTP: 'rtp',
 };
 
 /** Apps that name the flow better than their master over TCP ('NetBIOS.SMBv1' on port 445 or 139 is SMB). */

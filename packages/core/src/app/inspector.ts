@@ -29,6 +29,7 @@ import { isNtp } from './ntp.ts';
 import { isKnownQuicVersion, QUIC_HELLO, QUIC_NO, QuicInspector, quicVersionName } from './quic.ts';
 import { canDecryptInitial } from './quic-crypto.ts';
 import { isRdpConnectionConfirm, isRdpConnectionRequest } from './rdp.ts';
+import { type RtpHeader, rtpFollows, rtpHeader } from './rtp.ts';
 import { isSipResponse, parseSipRequest } from './sip.ts';
 import { isNetbiosDatagram, isNetbiosSessionRequest, isSmb } from './smb.ts';
 import { isSnmp } from './snmp.ts';
@@ -103,6 +104,8 @@ export class AppInspector {
   private weak: string | null = null;
   /** A response (HTTP, SIP) was seen; the request carrying the name may still come. */
   private awaitingRequest = false;
+  /** The last RTP-shaped header seen each way (client, server), until a second one follows it. */
+  private rtp: [RtpHeader | null, RtpHeader | null] | null = null;
 
   constructor(
     private readonly ipProto: number,
@@ -410,7 +413,18 @@ export class AppInspector {
     else if (isAlpha(c0)) this.udpText(d);
     else if (c0 === 0x30) {
       if (isSnmp(d)) this.label('snmp');
-    }
+    } else if ((c0 & 0xc0) === 0x80) this.udpRtp(d, fromClient);
+  }
+
+  /** An RTP stream: a second header from the same side that follows the one before it. */
+  private udpRtp(d: Uint8Array, fromClient: boolean): void {
+    const h = rtpHeader(d);
+    if (h === null) return;
+    this.rtp ??= [null, null];
+    const side = fromClient ? 0 : 1;
+    const before = this.rtp[side];
+    if (before !== null && rtpFollows(before, h)) this.label('rtp');
+    else this.rtp[side] = h;
   }
 
   /** Long header with a known version (or a version negotiation): worth a QuicInspector. */
