@@ -51,6 +51,10 @@ const seeds: Uint8Array[] = [
     clientHello({ legacyVersion: 0xfefd, cookie: new Uint8Array(8), sni: 'd.example', alpn: ['webrtc'] }),
   ),
   ascii('GNUTELLA CONNECT/0.6\r\nUser-Agent: fuzz\r\n\r\n'),
+  concat(
+    [0x90, 0, 0, 7, 0, 0, 0, 160, 0x12, 0x34, 0xab, 0xcd, 0xbe, 0xde, 0, 1, 0, 0, 0, 0],
+    new Uint8Array(160),
+  ),
 ];
 
 function mutate(next: () => number, seed: Uint8Array): Uint8Array {
