@@ -154,14 +154,28 @@ function skipQuestions(b: Uint8Array, base: number, end: number, p: number, coun
   return p;
 }
 
-/** Skips `count` resource records from `p`; returns the end offset or -1. */
-function skipRecords(b: Uint8Array, base: number, end: number, p: number, count: number): number {
+/**
+ * Skips `count` resource records from `p`; returns the end offset or -1. With `padded`, the last
+ * record may be padding as dnscrypt-proxy writes it (type 0, class 0, to the end of the message):
+ * no such type exists, but the rest of the message is sound DNS (tshark: an "Unused" record).
+ */
+function skipRecords(
+  b: Uint8Array,
+  base: number,
+  end: number,
+  p: number,
+  count: number,
+  padded = false,
+): number {
   for (let i = 0; i < count; i++) {
     p = walkName(b, base, end, p, false);
     if (p < 0 || p + 10 > end) return -1;
     const type = u16(b, p);
-    if (type === 0 || (type !== TYPE_OPT && !plausibleClass(u16(b, p + 2)))) return -1;
-    p += 10 + u16(b, p + 8);
+    const cls = u16(b, p + 2);
+    const next = p + 10 + u16(b, p + 8);
+    const padding = padded && i === count - 1 && type === 0 && cls === 0 && next === end;
+    if (!padding && (type === 0 || (type !== TYPE_OPT && !plausibleClass(cls)))) return -1;
+    p = next;
     if (p > end) return -1;
   }
   return p;
@@ -215,7 +229,8 @@ export function probeDns(
   // Questions are short: if they do not parse from the first 512 bytes they never will.
   if (p < 0) return complete || end - base >= 512 ? DNS_NO : DNS_NEED_MORE;
   if (!complete) return DNS_YES;
-  p = skipRecords(b, base, end, p, an + u16(b, base + 8) + u16(b, base + 10));
+  const ar = u16(b, base + 10);
+  p = skipRecords(b, base, end, p, an + u16(b, base + 8) + ar, ar > 0);
   // A truncated (TC) response may stop in the middle of its records.
   if (p < 0) return (b[base + 2] & 0x02) !== 0 ? DNS_YES : DNS_NO;
   // Without a question the evidence is thinner: the records must then fill the message exactly.
@@ -272,7 +287,8 @@ export function parseDnsAnswers(
   const authorityAt = skipRecords(b, base, end, answersAt, an);
   // A truncated (TC) response may stop in the middle of its records; the complete answers are still usable.
   if (authorityAt < 0 && !truncated) return false;
-  if (authorityAt >= 0 && skipRecords(b, base, end, authorityAt, ns + ar) < 0 && !truncated) return false;
+  if (authorityAt >= 0 && skipRecords(b, base, end, authorityAt, ns + ar, ar > 0) < 0 && !truncated)
+    return false;
 
   // RFC 1035 §4.1.1: "QR ... whether this message is a query (0), or a response (1)"; RCODE 0 = No error.
   if ((b[base + 2] & 0x80) === 0 || (b[base + 3] & 0x0f) !== 0) return true;

@@ -189,6 +189,39 @@ test('inspector labels DNS, mDNS, LLMNR and DNS over TCP', () => {
   assert.equal(inspect(TCP, 40000, 53, [[concat(be16(resp.length), resp), false]]).result.app, 'dns');
 });
 
+test("dnscrypt-proxy's padding: a last additional record of type 0, class 0, to the end of the message", () => {
+  /** A TXT query for the resolver's certificate, then `records` in the additional section. */
+  const certQuery = (...records: Uint8Array[]) =>
+    concat(
+      dnsHeader({ flags: 0x0100, qd: 1, ar: records.length }),
+      dnsName('2.dnscrypt-cert.ns2.example'),
+      be16(16),
+      be16(1),
+      ...records,
+    );
+  /** Root owner, type, class, TTL 0, `n` bytes of zeros. */
+  const rr = (type: number, cls: number, n: number) =>
+    concat([0], be16(type), be16(cls), be16(0), be16(0), be16(n), new Uint8Array(n));
+  const label = (d: Uint8Array) => inspect(UDP, 49518, 1053, [[d, true]]).result.app;
+  assert.equal(label(certQuery(rr(0, 0, 420))), 'dns');
+  assert.equal(
+    parseDnsAnswers(certQuery(rr(0, 0, 420)), false, () => {}),
+    true,
+  );
+  // Anything else of type 0 stays refused.
+  assert.equal(label(concat(certQuery(rr(0, 0, 420)), [0])), 'unknown', 'not reaching the end');
+  assert.equal(label(certQuery(rr(0, 1, 420))), 'unknown', 'class IN');
+  assert.equal(label(certQuery(rr(0, 0, 20), rr(41, 512, 0))), 'unknown', 'not the last record');
+  const inAnswers = concat(
+    dnsHeader({ flags: 0x8180, qd: 1, an: 1 }),
+    dnsName('x.example'),
+    be16(1),
+    be16(1),
+    rr(0, 0, 16),
+  );
+  assert.equal(label(inAnswers), 'unknown', 'an answer of type 0');
+});
+
 test('inspector does not label DNS-like junk', () => {
   const header = dnsHeader({ flags: 0x0100, qd: 1 });
   assert.equal(inspect(UDP, 1, 2, [[concat(header, [0xff, 0xff, 0xff]), true]]).result.app, 'unknown');
