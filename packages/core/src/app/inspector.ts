@@ -104,6 +104,8 @@ export class AppInspector {
   private weak: string | null = null;
   /** A response (HTTP, SIP) was seen; the request carrying the name may still come. */
   private awaitingRequest = false;
+  /** The length of the UDP datagram the payload being inspected starts (see push). */
+  private messageLength = 0;
   /** The last RTP-shaped header seen each way (client, server), until a second one follows it. */
   private rtp: [RtpHeader | null, RtpHeader | null] | null = null;
 
@@ -123,11 +125,14 @@ export class AppInspector {
 
   /**
    * Offer one packet's transport payload (non-empty). fromClient = sent by the flow's initiator.
-   * Returns true when inspection is finished (no more packets needed).
+   * `messageLength`: a UDP datagram's length when the payload holds only its start (the first IP
+   * fragment, a packet cut by the snap length). Returns true when inspection is finished (no more
+   * packets needed).
    */
-  push(payload: Uint8Array, fromClient: boolean): boolean {
+  push(payload: Uint8Array, fromClient: boolean, messageLength = payload.length): boolean {
     if (this.finished) return true;
     if (payload.length === 0) return false;
+    this.messageLength = Math.max(messageLength, payload.length);
     this.packets++;
     try {
       if (this.ipProto === TCP) this.onTcp(payload, fromClient);
@@ -485,11 +490,13 @@ export class AppInspector {
 
   /** DNS-shaped messages: NetBIOS name service (RFC 1002 §4.2), mDNS (port 5353), LLMNR (5355), DNS. */
   private udpDns(d: Uint8Array): boolean {
-    if (hasNetbiosName(d, 0, d.length) && probeDns(d, 0, d.length, d.length, true) === DNS_YES) {
+    // A datagram cut short (a first fragment) is judged on what it holds: header and questions.
+    const length = this.messageLength;
+    if (hasNetbiosName(d, 0, d.length) && probeDns(d, 0, d.length, length, true) === DNS_YES) {
       this.label('netbios');
       return true;
     }
-    if (probeDns(d, 0, d.length) !== DNS_YES) return false;
+    if (probeDns(d, 0, d.length, length) !== DNS_YES) return false;
     this.label(this.dnsFamily());
     return true;
   }

@@ -87,6 +87,11 @@ export class PacketDecoder {
   /** Captured transport payload: buf[payloadOff, payloadOff + payloadCapLen). */
   payloadOff = 0;
   payloadCapLen = 0;
+  /**
+   * A UDP datagram's payload length per its own header: more than this packet holds when it is
+   * the first IP fragment of a larger datagram. -1 for other transports.
+   */
+  udpPayloadLen = -1;
   tcpFlags = 0;
   /** Fragment position of the outermost fragmented IP datagram, and what identifies its train. */
   fragment = FRAG_NONE;
@@ -251,6 +256,7 @@ export class PacketDecoder {
     this.tcpFlags = 0;
     this.payloadLen = 0;
     this.payloadCapLen = 0;
+    this.udpPayloadLen = -1;
     const version = this.u8(off) >> 4;
     if (version === 4) return this.ipv4(off, end);
     if (version === 6) return this.ipv6(off, end);
@@ -383,6 +389,7 @@ export class PacketDecoder {
         this.srcPort = this.u16(off);
         this.dstPort = this.u16(off + 2);
         this.payload(off + 8, end, len - 8);
+        this.udpPayloadLen = Math.max(0, this.u16(off + 4) - 8);
         if (this.depth < MAX_TUNNEL_DEPTH) this.udpTunnel(off + 8, end);
         return true;
       }

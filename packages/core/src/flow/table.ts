@@ -338,7 +338,9 @@ export class FlowTable {
     const start = d.payloadOff;
     const stop = start + d.payloadCapLen;
     if (insp !== null) {
-      const done = insp.push(d.buf.subarray(start, stop), dir === 0);
+      // A UDP datagram's first fragment, or one cut by the snap length, holds only its start.
+      const datagram = d.udpPayloadLen > d.payloadCapLen ? d.udpPayloadLen : d.payloadCapLen;
+      const done = insp.push(d.buf.subarray(start, stop), dir === 0, datagram);
       const result = insp.result;
       flow.app = result;
       if (result.serverName !== null) flow.serverName = result.serverName;

@@ -2,6 +2,10 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { PacketDecoder } from '../../src/decode/decoder.ts';
 import {
+  be16,
+  dnsHeader,
+  dnsName,
+  dnsRR,
   ethernet,
   fragmentIPv4,
   fragmentIPv6,
@@ -12,6 +16,7 @@ import {
   ipUdp,
   ipv4,
   ipv6,
+  join,
   nullLoopback,
   sll,
   sll2,
@@ -208,6 +213,36 @@ describe('fragments', () => {
     assert.equal(records.length, 1);
     assert.equal(records[0].packets_src, 3);
     assert.equal(records[0].dst_port, 9999);
+  });
+
+  it('labels a DNS response from its first fragment: header and questions, the records cut off', () => {
+    // DNSKEY-sized: one 1,900-byte TXT answer, so the first 1,480 bytes end inside it.
+    const response = join(
+      dnsHeader({ flags: 0x8180, qd: 1, an: 1 }),
+      dnsName('big.example'),
+      be16(16),
+      be16(1),
+      dnsRR([0xc0, 12], 16, 300, new Uint8Array(1900).fill(0x41)),
+    );
+    const frags = fragmentIPv4(
+      { src: '193.24.227.238', dst: '172.217.40.76', proto: 17, id: 91 },
+      udp({ sport: 53, dport: 56680 }, response),
+      1480,
+    );
+    const d = new PacketDecoder();
+    assert.ok(d.decodeAt(101, frags[0], 0, frags[0].length, frags[0].length));
+    assert.deepEqual([d.payloadCapLen, d.udpPayloadLen], [1472, response.length]);
+    const { records } = flowsOf(frags.map((data, i) => ({ tsNs: T + BigInt(i), data })));
+    assert.deepEqual(
+      records.map((r) => [r.app, r.packets_src, r.payload_bytes_src]),
+      [['dns', 2, response.length]],
+    );
+    // The same first 1,472 bytes as a whole datagram are not DNS: its records do not parse.
+    const alone = ipUdp(
+      { src: '193.24.227.238', dst: '172.217.40.76', sport: 53, dport: 56680 },
+      response.subarray(0, 1472),
+    );
+    assert.equal(flowsOf([{ tsNs: T, data: alone }]).records[0].app, 'unknown');
   });
 
   it('counts fragments whose first fragment never came', () => {
