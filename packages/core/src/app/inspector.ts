@@ -104,8 +104,6 @@ export class AppInspector {
   private weak: string | null = null;
   /** A response (HTTP, SIP) was seen; the request carrying the name may still come. */
   private awaitingRequest = false;
-  /** The length of the UDP datagram the payload being inspected starts (see push). */
-  private messageLength = 0;
   /** The last RTP-shaped header seen each way (client, server), until a second one follows it. */
   private rtp: [RtpHeader | null, RtpHeader | null] | null = null;
 
@@ -132,11 +130,10 @@ export class AppInspector {
   push(payload: Uint8Array, fromClient: boolean, messageLength = payload.length): boolean {
     if (this.finished) return true;
     if (payload.length === 0) return false;
-    this.messageLength = Math.max(messageLength, payload.length);
     this.packets++;
     try {
       if (this.ipProto === TCP) this.onTcp(payload, fromClient);
-      else if (this.ipProto === UDP) this.onUdp(payload, fromClient);
+      else if (this.ipProto === UDP) this.onUdp(payload, fromClient, Math.max(messageLength, payload.length));
       else this.finish();
       if (!this.finished && this.packets >= MAX_PACKETS) this.giveUp();
     } catch {
@@ -399,7 +396,8 @@ export class AppInspector {
 
   // ---------------------------------------------------------------- UDP
 
-  private onUdp(d: Uint8Array, fromClient: boolean): void {
+  /** `length`: the datagram's, of which `d` may hold only the start. */
+  private onUdp(d: Uint8Array, fromClient: boolean, length: number): void {
     if (this.quic !== null || ((d[0] & 0x80) !== 0 && d.length >= 7 && this.quicCandidate(d))) {
       if (this.udpQuic(d, fromClient) || this.res.app === 'quic') return;
     }
@@ -414,7 +412,7 @@ export class AppInspector {
     else if (isNtp(d, this.clientPort, this.serverPort)) this.label('ntp');
     else if (isDhcpv6(d, this.clientPort, this.serverPort)) this.label('dhcpv6');
     else if (isNetbiosDatagram(d)) this.label('netbios');
-    else if (d.length >= 12 && this.udpDns(d)) return;
+    else if (d.length >= 12 && this.udpDns(d, length)) return;
     else if (isAlpha(c0)) this.udpText(d);
     else if (c0 === 0x30) {
       if (isSnmp(d)) this.label('snmp');
@@ -489,9 +487,8 @@ export class AppInspector {
   }
 
   /** DNS-shaped messages: NetBIOS name service (RFC 1002 §4.2), mDNS (port 5353), LLMNR (5355), DNS. */
-  private udpDns(d: Uint8Array): boolean {
+  private udpDns(d: Uint8Array, length: number): boolean {
     // A datagram cut short (a first fragment) is judged on what it holds: header and questions.
-    const length = this.messageLength;
     if (hasNetbiosName(d, 0, d.length) && probeDns(d, 0, d.length, length, true) === DNS_YES) {
       this.label('netbios');
       return true;

@@ -339,8 +339,7 @@ export class FlowTable {
     const stop = start + d.payloadCapLen;
     if (insp !== null) {
       // A UDP datagram's first fragment, or one cut by the snap length, holds only its start.
-      const datagram = d.udpPayloadLen > d.payloadCapLen ? d.udpPayloadLen : d.payloadCapLen;
-      const done = insp.push(d.buf.subarray(start, stop), dir === 0, datagram);
+      const done = insp.push(d.buf.subarray(start, stop), dir === 0, d.udpPayloadLen);
       const result = insp.result;
       flow.app = result;
       if (result.serverName !== null) flow.serverName = result.serverName;
