@@ -1,7 +1,7 @@
 // Canonical text forms of IP addresses read from wire bytes, made flat (see ascii.ts).
 
 import { SCRATCH, scratchText, writeDottedQuad, writeHex16 } from '../ascii.ts';
-import { formatIPv4 as dottedQuad } from '../ip-words.ts';
+import { formatIPv4 as dottedQuad, parseIPv6 } from '../ip-words.ts';
 import { u32 } from './bytes.ts';
 
 /** Dotted-quad text of the 4 bytes at `offset` (caller checks that they exist). */
@@ -93,6 +93,24 @@ export function v6UnitsBytes(s: string, at = 0): Uint8Array {
 /** The canonical text of an address held as v6Units from code unit `at` on. */
 export function v6UnitsText(s: string, at = 0): string {
   return formatIPv6(v6UnitsBytes(s, at), 0);
+}
+
+const WORDS = new Uint32Array(4);
+
+/** IPv6 text as v6Units, or null when it is not IPv6. */
+export function v6UnitsOfText(ip: string): string | null {
+  if (!parseIPv6(ip, WORDS)) return null;
+  const w = WORDS;
+  return String.fromCharCode(
+    w[0] >>> 16,
+    w[0] & 0xffff,
+    w[1] >>> 16,
+    w[1] & 0xffff,
+    w[2] >>> 16,
+    w[2] & 0xffff,
+    w[3] >>> 16,
+    w[3] & 0xffff,
+  );
 }
 
 const COLON = 0x3a;

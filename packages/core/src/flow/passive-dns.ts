@@ -1,6 +1,6 @@
 import type { DnsRecord } from '../app/dns.ts';
-import { v6UnitsText } from '../app/ip-text.ts';
-import { formatIPv4, parseIPv4, parseIPv6 } from '../ip-words.ts';
+import { v6UnitsOfText, v6UnitsText } from '../app/ip-text.ts';
+import { formatIPv4, parseIPv4 } from '../ip-words.ts';
 import { QuadKeyMap } from '../quad-key-map.ts';
 
 /** Cap on remembered addresses; past it the oldest are forgotten first. */
@@ -45,7 +45,7 @@ export class PassiveDns {
       const v4 = parseIPv4(ip);
       return v4 < 0 ? null : this.nameOfV4(v4);
     }
-    const units = unitsOfText(ip);
+    const units = v6UnitsOfText(ip);
     return units === null ? null : this.nameOfV6(units);
   }
 
@@ -90,7 +90,7 @@ export class PassiveDns {
         const addr = r.addr4 >= 0 ? r.addr4 : parseIPv4(r.value);
         if (addr >= 0) this.learn4(addr, name);
       } else {
-        const units = r.addr6 ?? unitsOfText(r.value);
+        const units = r.addr6 ?? v6UnitsOfText(r.value);
         if (units !== null) this.learn6(units, name);
       }
       if (this.size > this.maxEntries) this.forgetOldest();
@@ -172,22 +172,4 @@ export class PassiveDns {
       }
     }
   }
-}
-
-const WORDS = new Uint32Array(4);
-
-/** IPv6 text as v6Units, or null when it is not IPv6. */
-function unitsOfText(ip: string): string | null {
-  if (!parseIPv6(ip, WORDS)) return null;
-  const w = WORDS;
-  return String.fromCharCode(
-    w[0] >>> 16,
-    w[0] & 0xffff,
-    w[1] >>> 16,
-    w[1] & 0xffff,
-    w[2] >>> 16,
-    w[2] & 0xffff,
-    w[3] >>> 16,
-    w[3] & 0xffff,
-  );
 }
